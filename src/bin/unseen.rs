@@ -1,0 +1,264 @@
+//! The `unseen` command line: a thin shell over the library. `main` only turns `run`'s result into an
+//! exit status; every file's error is one line on stderr naming the file, and the other files go on.
+//!
+//! Exit status: 0 when every file was processed, 1 when any file failed, 2 for a usage error.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::json;
+
+use unseen::detect::photo::detect_photo;
+use unseen::image_io::{self, OutputFormat};
+use unseen::redact::{self, DEFAULT_MASK_SCALE};
+use unseen::{models, DetectOptions, Detector, Error, Face, Frame, RedactOptions};
+
+#[derive(Parser)]
+#[command(name = "unseen", version, about = "Find faces in photos and cover them, on your own machine.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the faces in each image as one JSON object per line.
+    Detect {
+        #[command(flatten)]
+        detection: DetectionArgs,
+        /// Image files (JPEG, PNG, WebP, GIF, BMP, TIFF).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write a copy of an image (or of every image in a folder) with the faces covered and no metadata.
+    Redact {
+        #[command(flatten)]
+        detection: DetectionArgs,
+        /// How faces are covered. Blur and pixelate can be partly undone by recognition software;
+        /// solid is the safe choice for anything you share.
+        #[arg(long, value_enum, default_value_t = StyleArg::Solid)]
+        style: StyleArg,
+        /// The outline of each cover.
+        #[arg(long, value_enum, default_value_t = ShapeArg::Ellipse)]
+        shape: ShapeArg,
+        /// Each side of the face box is multiplied by this (1 to 4).
+        #[arg(long, default_value_t = DEFAULT_MASK_SCALE)]
+        mask_scale: f32,
+        /// The image to read, or a folder of images.
+        input: PathBuf,
+        /// The file to write (.jpg or .png), or a folder when INPUT is a folder.
+        output: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct DetectionArgs {
+    /// `live`: the short-range model over the whole image (close-ups, selfies);
+    /// `photo`: the photo pipeline, for groups, crowds and small faces.
+    #[arg(long, value_enum, default_value_t = ModelArg::Photo)]
+    model: ModelArg,
+    /// Minimum face probability, 0 to 1.
+    #[arg(long, default_value_t = unseen::detect::DEFAULT_THRESHOLD)]
+    threshold: f32,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ModelArg {
+    Live,
+    Photo,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StyleArg {
+    Solid,
+    Pixelate,
+    Blur,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ShapeArg {
+    Box,
+    Ellipse,
+}
+
+/// A detector for one pipeline.
+struct Finder {
+    model: ModelArg,
+    detector: Detector,
+    options: DetectOptions,
+}
+
+impl Finder {
+    fn new(args: &DetectionArgs) -> Result<Self, Error> {
+        let options = DetectOptions { threshold: args.threshold, ..DetectOptions::default() }.validated()?;
+        let bytes = match args.model {
+            ModelArg::Live => models::SHORT_RANGE,
+            ModelArg::Photo => models::FULL_RANGE,
+        };
+        Ok(Finder { model: args.model, detector: Detector::new(bytes)?, options })
+    }
+
+    fn find(&mut self, frame: Frame<'_>) -> Result<Vec<Face>, Error> {
+        match self.model {
+            ModelArg::Live => self.detector.detect(frame, self.options),
+            ModelArg::Photo => detect_photo(&mut self.detector, frame, self.options),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    // A panic would be a bug; still, the user sees one line, never a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("unseen: internal error: {}", info.payload_as_str().unwrap_or("unexpected failure"));
+    }));
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("unseen: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a command; `Ok(false)` when some file failed (already reported).
+fn run(cli: Cli) -> Result<bool, Error> {
+    match cli.command {
+        Command::Detect { detection, files } => detect_files(&detection, &files),
+        Command::Redact { detection, style, shape, mask_scale, input, output } => {
+            let options = RedactOptions {
+                style: match style {
+                    StyleArg::Solid => redact::Style::Solid,
+                    StyleArg::Pixelate => redact::Style::Pixelate,
+                    StyleArg::Blur => redact::Style::Blur,
+                },
+                shape: match shape {
+                    ShapeArg::Box => redact::Shape::Box,
+                    ShapeArg::Ellipse => redact::Shape::Ellipse,
+                },
+                mask_scale,
+            }
+            .validated()?;
+            redact_paths(&detection, options, &input, &output)
+        }
+    }
+}
+
+/// Run `f` on one file, reporting its error (or a panic) as one line naming the file.
+fn each_file(path: &Path, f: impl FnOnce() -> Result<(), Error>) -> bool {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            eprintln!("unseen: {}: {e}", path.display());
+            false
+        }
+        Err(_) => {
+            eprintln!("unseen: {}: this file could not be processed (internal error)", path.display());
+            false
+        }
+    }
+}
+
+fn read_image(path: &Path) -> Result<image_io::Decoded, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Io(std::io::Error::new(e.kind(), describe_io(&e))))?;
+    image_io::decode(&bytes)
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => "this is a folder, not an image file".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn detect_files(args: &DetectionArgs, files: &[PathBuf]) -> Result<bool, Error> {
+    let mut finder = Finder::new(args)?;
+    let mut all_ok = true;
+    let stdout = std::io::stdout();
+    for path in files {
+        all_ok &= each_file(path, || {
+            let img = read_image(path)?;
+            let faces = finder.find(Frame::new(&img.rgba, img.width, img.height)?)?;
+            let line = json!({
+                "file": path.to_string_lossy(),
+                "width": img.width,
+                "height": img.height,
+                "faces": faces.iter().map(face_json).collect::<Vec<_>>(),
+            });
+            writeln!(stdout.lock(), "{line}")?;
+            Ok(())
+        });
+    }
+    Ok(all_ok)
+}
+
+/// Two decimals are plenty for pixels and probabilities, and keep the output readable.
+fn round(v: f32) -> f64 {
+    (v as f64 * 100.0).round() / 100.0
+}
+
+fn face_json(f: &Face) -> serde_json::Value {
+    json!({
+        "x": round(f.rect.x),
+        "y": round(f.rect.y),
+        "w": round(f.rect.w),
+        "h": round(f.rect.h),
+        "score": (f.score as f64 * 10000.0).round() / 10000.0,
+        "landmarks": f.landmarks.iter().map(|p| [round(p.x), round(p.y)]).collect::<Vec<_>>(),
+    })
+}
+
+/// Image files a folder holds, by extension, sorted by name.
+fn images_in(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    const EXTENSIONS: [&str; 9] = ["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "jfif"];
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn redact_paths(args: &DetectionArgs, options: RedactOptions, input: &Path, output: &Path) -> Result<bool, Error> {
+    let mut finder = Finder::new(args)?;
+    if input.is_dir() {
+        if output.exists() && !output.is_dir() {
+            return Err(Error::invalid(format!("{} is a file; give a folder to write into", output.display())));
+        }
+        std::fs::create_dir_all(output)?;
+        let mut all_ok = true;
+        for file in images_in(input)? {
+            // Keep the format of PNGs (lossless, maybe transparent); everything else becomes JPEG.
+            let is_png = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
+            let format = if is_png { OutputFormat::Png } else { OutputFormat::from_extension("jpg")? };
+            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let out = output.join(format!("{stem}-redacted.{}", format.extension()));
+            all_ok &= each_file(&file, || redact_file(&mut finder, options, &file, &out, format));
+        }
+        Ok(all_ok)
+    } else {
+        let ext = output.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let format = OutputFormat::from_extension(ext)?;
+        Ok(each_file(input, || redact_file(&mut finder, options, input, output, format)))
+    }
+}
+
+fn redact_file(finder: &mut Finder, options: RedactOptions, input: &Path, output: &Path, format: OutputFormat) -> Result<(), Error> {
+    let mut img = read_image(input)?;
+    let faces = finder.find(Frame::new(&img.rgba, img.width, img.height)?)?;
+    let boxes: Vec<_> = faces.iter().map(|f| f.rect).collect();
+    redact::cover_faces(&mut img.rgba, img.width, img.height, &boxes, options)?;
+    let bytes = image_io::encode(&img.rgba, img.width, img.height, format)?;
+    std::fs::write(output, bytes).map_err(|e| Error::Io(std::io::Error::new(e.kind(), format!("{}: {}", output.display(), describe_io(&e)))))?;
+    Ok(())
+}

@@ -1,0 +1,26 @@
+//! `unseen`: find faces in pictures and cover them, on the user's own device.
+//!
+//! One pure core, compiled natively (the `unseen` CLI) and to WebAssembly (the site):
+//! - [`image_io`]: untrusted bytes to upright pixels, and pixels to clean files;
+//! - [`detect`]: pixels to faces (BlazeFace, decoded as MediaPipe does);
+//! - [`redact`]: faces to covered pixels;
+//! - [`geometry`], [`frame`], [`error`]: the types they share.
+//!
+//! `wasm.rs` is the only file that speaks wasm-bindgen; `bin/unseen.rs` is the CLI.
+
+pub mod detect;
+pub mod error;
+pub mod frame;
+pub mod geometry;
+pub mod image_io;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod models;
+pub mod redact;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use detect::{DetectOptions, Detector, Face};
+pub use error::{Error, Result};
+pub use frame::Frame;
+pub use geometry::{Letterbox, Point, Rect};
+pub use redact::{cover_faces, RedactOptions, Shape, Style};

@@ -1,0 +1,203 @@
+//! The WebAssembly boundary, and the only file that says `wasm_bindgen`. Only bytes and numbers cross
+//! it: pixels in, flat `Float32Array`s of faces out. JavaScript owns the camera, the DOM and the canvas.
+//!
+//! Layout of a face in every returned array ([`FACE_LEN`] numbers):
+//! `x, y, w, h, score, then (x, y) for right eye, left eye, nose tip, mouth, right ear, left ear`,
+//! in pixels of the frame passed in.
+
+use wasm_bindgen::prelude::*;
+
+use crate::detect::{self, DetectOptions, Detector, Face};
+use crate::error::Error;
+use crate::frame::Frame;
+use crate::geometry::Rect;
+use crate::image_io;
+use crate::redact::{self, RedactOptions};
+
+/// Numbers per face in the arrays `detect` returns.
+pub const FACE_LEN: usize = 5 + 2 * detect::blazeface::NUM_KEYPOINTS;
+/// Numbers per box in the arrays `redact` takes: x, y, w, h.
+pub const BOX_LEN: usize = 4;
+
+fn js(e: Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Numbers per face in arrays returned by `FaceDetector.detect` and `candidates`.
+#[wasm_bindgen(js_name = faceLength)]
+pub fn face_length() -> usize {
+    FACE_LEN
+}
+
+/// A BlazeFace detector built from the bytes of an ONNX model file.
+#[wasm_bindgen]
+pub struct FaceDetector {
+    inner: Detector,
+    options: DetectOptions,
+}
+
+#[wasm_bindgen]
+impl FaceDetector {
+    /// Load a model (the 128 short-range or the 256 full-range BlazeFace file).
+    #[wasm_bindgen(constructor)]
+    pub fn new(model: &[u8], threshold: f32, overlap: f32) -> Result<FaceDetector, JsError> {
+        let options = DetectOptions { threshold, overlap }.validated().map_err(js)?;
+        let inner = Detector::new(model).map_err(js)?;
+        Ok(FaceDetector { inner, options })
+    }
+
+    /// Side of the square picture the network receives.
+    #[wasm_bindgen(getter, js_name = inputSize)]
+    pub fn input_size(&self) -> usize {
+        self.inner.input_size()
+    }
+
+    /// Change the score threshold and the overlap (IoU) above which boxes merge; both 0..1.
+    #[wasm_bindgen(js_name = setOptions)]
+    pub fn set_options(&mut self, threshold: f32, overlap: f32) -> Result<(), JsError> {
+        self.options = DetectOptions { threshold, overlap }.validated().map_err(js)?;
+        Ok(())
+    }
+
+    /// Faces in an RGBA frame, best first, [`FACE_LEN`] numbers each.
+    pub fn detect(&mut self, rgba: &[u8], width: u32, height: u32) -> Result<Vec<f32>, JsError> {
+        let frame = Frame::new(rgba, width, height).map_err(js)?;
+        let faces = self.inner.detect(frame, self.options).map_err(js)?;
+        Ok(flatten(&faces))
+    }
+
+    /// Faces in a photo, searched more thoroughly than a live frame (see `detect::photo`).
+    #[wasm_bindgen(js_name = detectPhoto)]
+    pub fn detect_photo(&mut self, rgba: &[u8], width: u32, height: u32) -> Result<Vec<f32>, JsError> {
+        let frame = Frame::new(rgba, width, height).map_err(js)?;
+        let faces = detect::photo::detect_photo(&mut self.inner, frame, self.options).map_err(js)?;
+        Ok(flatten(&faces))
+    }
+
+    /// Every anchor's box scoring at least `minScore`, before the threshold and the merge, for the
+    /// "show the workings" views. Same layout as `detect`.
+    pub fn candidates(&mut self, rgba: &[u8], width: u32, height: u32, min_score: f32) -> Result<Vec<f32>, JsError> {
+        if !(0.0..=1.0).contains(&min_score) {
+            return Err(js(Error::invalid("the minimum score must be a number from 0 to 1")));
+        }
+        let frame = Frame::new(rgba, width, height).map_err(js)?;
+        let raw = self.inner.candidates(frame, min_score).map_err(js)?;
+        let faces: Vec<Face> = raw.iter().map(|c| self.inner.to_face(c)).collect();
+        Ok(flatten(&faces))
+    }
+
+    /// The picture the network received last, as `inputSize`² RGBA pixels.
+    #[wasm_bindgen(js_name = lastInput)]
+    pub fn last_input(&self) -> Vec<u8> {
+        self.inner
+            .last_input()
+            .chunks_exact(3)
+            .flat_map(|p| {
+                let byte = |v: f32| ((v + 1.0) * 127.5).round().clamp(0.0, 255.0) as u8;
+                [byte(p[0]), byte(p[1]), byte(p[2]), 255]
+            })
+            .collect()
+    }
+}
+
+fn flatten(faces: &[Face]) -> Vec<f32> {
+    let mut out = Vec::with_capacity(faces.len() * FACE_LEN);
+    for f in faces {
+        out.extend_from_slice(&[f.rect.x, f.rect.y, f.rect.w, f.rect.h, f.score]);
+        for p in f.landmarks {
+            out.extend_from_slice(&[p.x, p.y]);
+        }
+    }
+    out
+}
+
+/// How faces are covered.
+#[wasm_bindgen]
+#[derive(Clone, Copy)]
+pub enum Style {
+    Solid = "solid",
+    Pixelate = "pixelate",
+    Blur = "blur",
+}
+
+/// The outline of a cover.
+#[wasm_bindgen]
+#[derive(Clone, Copy)]
+pub enum Shape {
+    Box = "box",
+    Ellipse = "ellipse",
+}
+
+/// Cover faces in an RGBA frame, in place. `boxes` holds x, y, w, h for each face, in pixels; each
+/// box is grown by `maskScale` about its centre and clipped at the frame edge.
+#[wasm_bindgen]
+pub fn redact(
+    rgba: &mut [u8],
+    width: u32,
+    height: u32,
+    boxes: &[f32],
+    style: Style,
+    shape: Shape,
+    mask_scale: f32,
+) -> Result<(), JsError> {
+    if boxes.len() % BOX_LEN != 0 {
+        return Err(js(Error::invalid(format!("boxes must hold 4 numbers per face, not {}", boxes.len()))));
+    }
+    let faces: Vec<Rect> = boxes.chunks_exact(BOX_LEN).map(|b| Rect::new(b[0], b[1], b[2], b[3])).collect();
+    let style = match style {
+        Style::Solid => redact::Style::Solid,
+        Style::Pixelate => redact::Style::Pixelate,
+        Style::Blur => redact::Style::Blur,
+        Style::__Invalid => return Err(js(Error::invalid("the style must be solid, pixelate or blur"))),
+    };
+    let shape = match shape {
+        Shape::Box => redact::Shape::Box,
+        Shape::Ellipse => redact::Shape::Ellipse,
+        Shape::__Invalid => return Err(js(Error::invalid("the shape must be box or ellipse"))),
+    };
+    redact::cover_faces(rgba, width, height, &faces, RedactOptions { style, shape, mask_scale }).map_err(js)
+}
+
+/// A decoded, upright image: RGBA pixels and their size.
+#[wasm_bindgen]
+pub struct DecodedImage {
+    rgba: Vec<u8>,
+    width: u32,
+    height: u32,
+}
+
+#[wasm_bindgen]
+impl DecodedImage {
+    #[wasm_bindgen(getter)]
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+    #[wasm_bindgen(getter)]
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+    /// The pixels (a copy that JavaScript owns).
+    #[wasm_bindgen(getter)]
+    pub fn rgba(&self) -> Vec<u8> {
+        self.rgba.clone()
+    }
+}
+
+/// Decode the bytes of an image file (JPEG, PNG, WebP, GIF, BMP, TIFF), turned upright.
+#[wasm_bindgen(js_name = decodeImage)]
+pub fn decode_image(bytes: &[u8]) -> Result<DecodedImage, JsError> {
+    let d = image_io::decode(bytes).map_err(js)?;
+    Ok(DecodedImage { rgba: d.rgba, width: d.width, height: d.height })
+}
+
+/// Encode RGBA pixels as a file with no metadata: `format` is "jpg" or "png".
+#[wasm_bindgen(js_name = encodeImage)]
+pub fn encode_image(rgba: &[u8], width: u32, height: u32, format: &str) -> Result<Vec<u8>, JsError> {
+    let format = image_io::OutputFormat::from_extension(format).map_err(js)?;
+    image_io::encode(rgba, width, height, format).map_err(js)
+}
