@@ -28,6 +28,10 @@ pub enum Error {
     #[error("the image is {width}×{height} pixels, more than the {limit} megapixels unseen accepts")]
     TooLarge { width: u64, height: u64, limit: u64 },
 
+    /// Decoding the image would need more memory than we allow.
+    #[error("the image is too large to open safely (unseen accepts up to {limit} megapixels)")]
+    TooLargeToDecode { limit: u64 },
+
     // --- The caller is at fault -----------------------------------------------------------------
     /// An argument breaks the API contract (wrong buffer length, NaN option, ...).
     #[error("{0}")]

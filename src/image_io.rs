@@ -129,7 +129,7 @@ fn check_pixel_count(width: u32, height: u32) -> Result<()> {
 
 fn from_image_error(e: ImageError) -> Error {
     match e {
-        ImageError::Limits(_) => Error::TooLarge { width: 0, height: 0, limit: MAX_MEGAPIXELS },
+        ImageError::Limits(_) => Error::TooLargeToDecode { limit: MAX_MEGAPIXELS },
         ImageError::Unsupported(u) => Error::UnsupportedFormat { format: format!("an image with {u}") },
         ImageError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             Error::Corrupt("the file ends too early".into())

@@ -1,0 +1,233 @@
+//! Shared helpers for the integration tests: the fetched public photos, composites made from them,
+//! and JPEGs carrying EXIF blocks built byte by byte.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use unseen::image_io;
+
+/// An RGBA image owned by a test.
+#[derive(Clone)]
+pub struct Img {
+    pub rgba: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Img {
+    pub fn filled(width: u32, height: u32, rgb: [u8; 3]) -> Img {
+        let rgba = (0..width * height).flat_map(|_| [rgb[0], rgb[1], rgb[2], 255]).collect();
+        Img { rgba, width, height }
+    }
+
+    pub fn frame(&self) -> unseen::Frame<'_> {
+        unseen::Frame::new(&self.rgba, self.width, self.height).expect("test image is consistent")
+    }
+
+    pub fn px(&self, x: u32, y: u32) -> [u8; 4] {
+        let i = ((y * self.width + x) * 4) as usize;
+        [self.rgba[i], self.rgba[i + 1], self.rgba[i + 2], self.rgba[i + 3]]
+    }
+
+    /// The region (x, y, w, h) resized to `out_w`×`out_h` (bilinear).
+    pub fn crop_resized(&self, x: u32, y: u32, w: u32, h: u32, out_w: u32, out_h: u32) -> Img {
+        let mut rgba = Vec::with_capacity((out_w * out_h * 4) as usize);
+        for oy in 0..out_h {
+            for ox in 0..out_w {
+                let sx = (x as f32 + (ox as f32 + 0.5) * w as f32 / out_w as f32 - 0.5).clamp(0.0, (self.width - 1) as f32);
+                let sy = (y as f32 + (oy as f32 + 0.5) * h as f32 / out_h as f32 - 0.5).clamp(0.0, (self.height - 1) as f32);
+                let (x0, y0) = (sx as u32, sy as u32);
+                let (x1, y1) = ((x0 + 1).min(self.width - 1), (y0 + 1).min(self.height - 1));
+                let (fx, fy) = (sx - x0 as f32, sy - y0 as f32);
+                for c in 0..4 {
+                    let p = |x, y| self.px(x, y)[c] as f32;
+                    let v = (p(x0, y0) * (1.0 - fx) + p(x1, y0) * fx) * (1.0 - fy) + (p(x0, y1) * (1.0 - fx) + p(x1, y1) * fx) * fy;
+                    rgba.push(v.round() as u8);
+                }
+            }
+        }
+        Img { rgba, width: out_w, height: out_h }
+    }
+
+    /// Paste `other` with its top-left corner at (x, y), clipped.
+    pub fn paste(&mut self, other: &Img, x: u32, y: u32) {
+        for oy in 0..other.height {
+            for ox in 0..other.width {
+                let (tx, ty) = (x + ox, y + oy);
+                if tx < self.width && ty < self.height {
+                    let i = ((ty * self.width + tx) * 4) as usize;
+                    self.rgba[i..i + 4].copy_from_slice(&other.px(ox, oy));
+                }
+            }
+        }
+    }
+
+    /// Turned 90° counter-clockwise (what a phone held sideways records before EXIF says "rotate 90° CW").
+    pub fn rotated_ccw(&self) -> Img {
+        let (w, h) = (self.height, self.width);
+        let mut rgba = vec![0; (w * h * 4) as usize];
+        for y in 0..self.height {
+            for x in 0..self.width {
+                let (nx, ny) = (y, self.width - 1 - x);
+                let i = ((ny * w + nx) * 4) as usize;
+                rgba[i..i + 4].copy_from_slice(&self.px(x, y));
+            }
+        }
+        Img { rgba, width: w, height: h }
+    }
+
+    pub fn mirrored(&self) -> Img {
+        let mut out = self.clone();
+        for y in 0..self.height {
+            for x in 0..self.width {
+                let i = ((y * self.width + (self.width - 1 - x)) * 4) as usize;
+                out.rgba[i..i + 4].copy_from_slice(&self.px(x, y));
+            }
+        }
+        out
+    }
+}
+
+/// A file fetched by `scripts/fetch.sh testdata` (`./build.sh test` runs it first).
+pub fn fetched(name: &str) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/fetched").join(name);
+    assert!(p.is_file(), "{} is missing: run `scripts/fetch.sh testdata` (./build.sh test does)", p.display());
+    p
+}
+
+pub fn load(name: &str) -> Img {
+    let bytes = std::fs::read(fetched(name)).expect("read test photo");
+    let d = image_io::decode(&bytes).expect("decode test photo");
+    Img { rgba: d.rgba, width: d.width, height: d.height }
+}
+
+/// The astronaut's face in scikit-image's `astronaut.png` (NASA, public domain), measured by hand:
+/// forehead to chin and ear to ear.
+pub const ASTRONAUT_FACE: (f32, f32, f32, f32) = (175.0, 75.0, 100.0, 105.0);
+
+/// A 640×480 "webcam" frame with two astronaut faces of different sizes on a grey wall.
+pub fn two_face_frame() -> (Img, [(f32, f32, f32, f32); 2]) {
+    let astronaut = load("astronaut.png");
+    let mut frame = Img::filled(640, 480, [120, 120, 120]);
+    // A 240×240 crop around the face, pasted at two sizes.
+    let (cx, cy, side) = (125, 10, 240);
+    let big = astronaut.crop_resized(cx, cy, side, side, 300, 300);
+    let small = astronaut.crop_resized(cx, cy, side, side, 180, 180);
+    frame.paste(&big, 20, 90);
+    frame.paste(&small, 420, 150);
+    let face_in = |scale: f32, ox: f32, oy: f32| {
+        let (fx, fy, fw, fh) = ASTRONAUT_FACE;
+        (ox + (fx - cx as f32) * scale, oy + (fy - cy as f32) * scale, fw * scale, fh * scale)
+    };
+    (frame, [face_in(300.0 / 240.0, 20.0, 90.0), face_in(180.0 / 240.0, 420.0, 150.0)])
+}
+
+/// Overlap of a found rectangle with an expected (x, y, w, h).
+pub fn iou(r: &unseen::Rect, e: (f32, f32, f32, f32)) -> f32 {
+    r.iou(&unseen::Rect::new(e.0, e.1, e.2, e.3))
+}
+
+/// An EXIF APP1 segment: camera make and model, a date, an orientation, and a GPS position.
+pub fn exif_segment(orientation: u16) -> Vec<u8> {
+    // Big-endian TIFF. Each entry: tag, type (2 ASCII, 3 SHORT, 4 LONG, 5 RATIONAL), count, payload.
+    fn ifd(entries: &[(u16, u16, u32, Vec<u8>)], start: u32) -> Vec<u8> {
+        let table = 2 + 12 * entries.len() as u32 + 4;
+        let mut head = (entries.len() as u16).to_be_bytes().to_vec();
+        let mut data = Vec::new();
+        for (tag, typ, count, payload) in entries {
+            head.extend_from_slice(&tag.to_be_bytes());
+            head.extend_from_slice(&typ.to_be_bytes());
+            head.extend_from_slice(&count.to_be_bytes());
+            if payload.len() <= 4 {
+                let mut v = payload.clone();
+                v.resize(4, 0);
+                head.extend_from_slice(&v);
+            } else {
+                head.extend_from_slice(&(start + table + data.len() as u32).to_be_bytes());
+                data.extend_from_slice(payload);
+                if data.len() % 2 == 1 {
+                    data.push(0);
+                }
+            }
+        }
+        head.extend_from_slice(&0u32.to_be_bytes());
+        head.extend_from_slice(&data);
+        head
+    }
+    let rational = |parts: &[u32]| parts.iter().flat_map(|n| [n.to_be_bytes(), 1u32.to_be_bytes()]).flatten().collect::<Vec<u8>>();
+    let ascii = |s: &str| {
+        let mut v = s.as_bytes().to_vec();
+        v.push(0);
+        v
+    };
+    let mut ifd0 = vec![
+        (0x010F, 2, 8, ascii("TestCam")),
+        (0x0110, 2, 8, ascii("Model 7")),
+        (0x0112, 3, 1, orientation.to_be_bytes().to_vec()),
+        (0x0131, 2, 9, ascii("Editor 1")),
+        (0x0132, 2, 20, ascii("2024:05:01 12:34:56")),
+        (0x8825, 4, 1, vec![0; 4]),
+    ];
+    let gps_at = 8 + ifd(&ifd0, 8).len() as u32;
+    ifd0[5].3 = gps_at.to_be_bytes().to_vec();
+    let gps = vec![
+        (0x0001, 2, 2, ascii("N")),
+        (0x0002, 5, 3, rational(&[51, 34, 12])),
+        (0x0003, 2, 2, ascii("W")),
+        (0x0004, 5, 3, rational(&[0, 10, 45])),
+    ];
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend_from_slice(&ifd(&ifd0, 8));
+    tiff.extend_from_slice(&ifd(&gps, gps_at));
+    let mut seg = vec![0xFF, 0xE1];
+    seg.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    seg.extend_from_slice(b"Exif\0\0");
+    seg.extend_from_slice(&tiff);
+    seg
+}
+
+/// A JPEG of `img` carrying [`exif_segment`] right after its start marker.
+pub fn jpeg_with_exif(img: &Img, orientation: u16) -> Vec<u8> {
+    let plain = image_io::encode(&img.rgba, img.width, img.height, image_io::OutputFormat::Jpeg { quality: 90 }).unwrap();
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&exif_segment(orientation));
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+/// Names of metadata blocks found in a JPEG or PNG file (empty when it carries none).
+pub fn metadata_blocks(bytes: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        let mut i = 2;
+        while i + 4 <= bytes.len() && bytes[i] == 0xFF {
+            let marker = bytes[i + 1];
+            if marker == 0xDA {
+                break; // start of scan: no more headers
+            }
+            let len = u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]) as usize;
+            let body = &bytes[i + 4..(i + 2 + len).min(bytes.len())];
+            match marker {
+                0xE1 if body.starts_with(b"Exif") => found.push("EXIF".into()),
+                0xE1 => found.push("XMP".into()),
+                0xED => found.push("IPTC".into()),
+                0xE2 => found.push("ICC".into()),
+                0xFE => found.push("comment".into()),
+                0xE3..=0xEF => found.push(format!("APP{}", marker - 0xE0)),
+                _ => {}
+            }
+            i += 2 + len;
+        }
+    } else if bytes.starts_with(b"\x89PNG") {
+        let mut i = 8;
+        while i + 8 <= bytes.len() {
+            let len = u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize;
+            let kind = String::from_utf8_lossy(&bytes[i + 4..i + 8]).into_owned();
+            if ["eXIf", "tEXt", "iTXt", "zTXt", "iCCP", "tIME"].contains(&kind.as_str()) {
+                found.push(kind);
+            }
+            i += 12 + len;
+        }
+    }
+    found
+}
