@@ -255,12 +255,13 @@ fn box_blur_line(line: &mut [[f32; 3]], tmp: &mut [[f32; 3]], radius: usize) {
 mod tests {
     use super::*;
 
-    /// A 40×30 frame with a gradient, so every pixel differs from black and from its neighbours.
+    /// A 40×30 frame of bright noise, so every pixel differs from black and from its neighbours.
     fn frame() -> Vec<u8> {
         let mut v = Vec::new();
         for y in 0..30u32 {
             for x in 0..40u32 {
-                v.extend_from_slice(&[(x * 6) as u8, (y * 8) as u8, ((x + y) * 3) as u8, 255]);
+                let n = (x * 7919 + y * 104_729).wrapping_mul(2_654_435_761) >> 24;
+                v.extend_from_slice(&[64 + (n % 192) as u8, 64 + (n / 3 % 192) as u8, 64 + (n / 7 % 192) as u8, 255]);
             }
         }
         v
@@ -350,8 +351,11 @@ mod tests {
     #[test]
     fn blur_is_strong() {
         let (before, after) = run(Style::Blur, Shape::Box);
-        // The blurred centre is far from the original left and right edges of the face.
-        let diff = |a: [u8; 4], b: [u8; 4]| (a[0] as i32 - b[0] as i32).abs();
-        assert!(diff(px(&after, 10, 15), px(&after, 19, 15)) < diff(px(&before, 10, 15), px(&before, 19, 15)) / 2);
+        let spread = |v: &[u8]| {
+            let values: Vec<f32> = (10..20).flat_map(|y| (10..20).map(move |x| (x, y))).map(|(x, y)| px(v, x, y)[0] as f32).collect();
+            let mean = values.iter().sum::<f32>() / values.len() as f32;
+            values.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / values.len() as f32
+        };
+        assert!(spread(&after) * 10.0 < spread(&before), "{} vs {}", spread(&after), spread(&before));
     }
 }
