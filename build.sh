@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# unseen's one entry point.
+#   ./build.sh          build the CLI (target/release/unseen) and the site (www/)
+#   ./build.sh serve    build, then serve www/ on http://127.0.0.1:8080
+#   ./build.sh test     build, then run every test: Rust (unit, photos, CLI) and the browser tests
+#   ./build.sh bench    build, then measure speed and weight in headless Chromium
+# It installs what it can (the wasm32 target, the pinned wasm-bindgen-cli, the JavaScript test tools
+# from package-lock.json, the model files) and names what it cannot.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate version in Cargo.toml
+PORT="${PORT:-8080}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+need_tools() {
+  command -v cargo >/dev/null || die "Rust is needed: install it with rustup (https://rustup.rs)"
+  command -v node >/dev/null || die "Node.js (20 or later) and npm are needed"
+  if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WASM_BINDGEN_VERSION" ]; then
+    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (once; a few minutes)"
+    # Not --locked: its lock file pins a yanked webpki-roots release that cargo refuses.
+    cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+}
+
+build() {
+  need_tools
+  say "fetching models (pinned, sha256-checked)"
+  scripts/fetch.sh models
+  say "building the CLI"
+  cargo build --release
+  say "building the WebAssembly module (+simd128)"
+  cargo build --release --lib --target wasm32-unknown-unknown
+  local wasm=target/wasm32-unknown-unknown/release/unseen.wasm
+  mkdir -p www/pkg www/models
+  if [ ! -f www/pkg/unseen_bg.wasm ] || [ "$wasm" -nt www/pkg/unseen_bg.wasm ]; then
+    wasm-bindgen --target web --out-dir www/pkg "$wasm"
+    if command -v wasm-opt >/dev/null; then
+      say "optimising the wasm with wasm-opt"
+      wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+        --enable-sign-ext --enable-mutable-globals www/pkg/unseen_bg.wasm -o www/pkg/unseen_bg.wasm
+    else
+      say "wasm-opt not found (Debian package binaryen): the wasm works but is larger"
+    fi
+  fi
+  cp models/face_detection_front_128x128.onnx models/face_detection_back_256x256.onnx www/models/
+  cp models/LICENSE-blazeface.txt www/models/
+}
+
+js_tools() {
+  if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "installing the JavaScript test tools (npm ci)"
+    npm ci --silent --no-audit --no-fund
+  fi
+}
+
+chromium_path() {
+  local c
+  for c in "${CHROMIUM:-}" /usr/bin/chromium /usr/bin/chromium-browser; do
+    [ -n "$c" ] && [ -x "$c" ] && { echo "$c"; return; }
+  done
+  die "the browser tests need Debian's Chromium: apt-get install chromium (or set CHROMIUM=/path/to/it)"
+}
+
+case "${1:-build}" in
+  build) build ;;
+  serve)
+    build
+    say "serving www/ on http://127.0.0.1:$PORT/"
+    exec node scripts/serve.mjs "$PORT" www ;;
+  test)
+    build
+    scripts/fetch.sh testdata
+    say "Rust tests"
+    cargo test --release
+    js_tools
+    export CHROMIUM; CHROMIUM="$(chromium_path)"
+    say "browser tests (headless Chromium: $CHROMIUM)"
+    node --test --test-concurrency=1 tests/browser/ ;;
+  bench)
+    build
+    scripts/fetch.sh testdata
+    js_tools
+    export CHROMIUM; CHROMIUM="$(chromium_path)"
+    node bench/run.mjs ;;
+  *) die "usage: ./build.sh [build|serve|test|bench]" ;;
+esac

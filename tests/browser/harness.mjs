@@ -1,0 +1,50 @@
+// Shared by the browser tests and the bench: serve www/ on loopback, launch Debian's Chromium headless
+// (never a downloaded browser) with an optional fake camera, record every request the page makes.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { serve } from "../../scripts/serve.mjs";
+
+export const ROOT = new URL("../../", import.meta.url).pathname;
+export const WWW = join(ROOT, "www");
+
+const FLAGS = [
+  "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+];
+
+/** Start the site and a browser. `camera`: absolute path of a .y4m clip for the fake camera, or
+ *  "deny" for a browser that refuses camera permission. */
+export async function start({ camera = null } = {}) {
+  const server = await serve(WWW, 0);
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const profile = mkdtempSync(join(tmpdir(), "unseen-chromium-"));
+  const args = [...FLAGS];
+  if (camera && camera !== "deny") {
+    args.push("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-video-capture=${camera}`);
+  } else if (camera === "deny") {
+    args.push("--use-fake-device-for-media-stream", "--deny-permission-prompts");
+  }
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args,
+    ignoreDefaultArgs: ["--headless"],
+  });
+  const requests = [];
+  context.on("request", (r) => requests.push(r.url()));
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  return {
+    origin, page, context, requests, errors,
+    foreignRequests: () => requests.filter((u) => !u.startsWith(origin) && !u.startsWith("data:") && !u.startsWith("blob:")),
+    async close() {
+      await context.close();
+      server.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// Smoke test of the WebAssembly build as the site serves it: the module loads in headless Chromium,
+// both models load, and the face in a real photo is found where the native build finds it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { start, ROOT } from "./harness.mjs";
+
+test("the served wasm finds the astronaut's face", async () => {
+  const b = await start();
+  try {
+    await b.page.goto(`${b.origin}/index.html`);
+    const photo = readFileSync(join(ROOT, "tests/data/fetched/astronaut.png")).toString("base64");
+    const result = await b.page.evaluate(async (photo) => {
+      const wasm = await import("./pkg/unseen.js");
+      await wasm.default();
+      const bytes = Uint8Array.from(atob(photo), (c) => c.charCodeAt(0));
+      const image = wasm.decodeImage(bytes);
+      const out = {};
+      for (const name of ["face_detection_front_128x128", "face_detection_back_256x256"]) {
+        const model = new Uint8Array(await (await fetch(`models/${name}.onnx`)).arrayBuffer());
+        const detector = new wasm.FaceDetector(model, 0.6, 0.3);
+        out[name] = { size: detector.inputSize, faces: Array.from(detector.detect(image.rgba, image.width, image.height)) };
+      }
+      let error = null;
+      try { wasm.decodeImage(new TextEncoder().encode("not an image")); } catch (e) { error = e.message; }
+      return { out, error, faceLength: wasm.faceLength() };
+    }, photo);
+    assert.equal(result.faceLength, 17);
+    for (const [name, { size, faces }] of Object.entries(result.out)) {
+      assert.equal(faces.length, 17, `${name}: one face expected, got ${faces.length / 17}`);
+      const [x, y, w, h, score] = faces;
+      assert.ok(x > 150 && x < 200 && y > 50 && y < 110 && w > 80 && w < 130, `${name}: box ${x},${y},${w},${h}`);
+      assert.ok(score > 0.8, `${name}: score ${score}`);
+      assert.ok(size === 128 || size === 256);
+    }
+    assert.match(result.error, /not an image/);
+    assert.deepEqual(b.foreignRequests(), []);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
