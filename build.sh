@@ -40,14 +40,9 @@ build() {
   local wasm=target/wasm32-unknown-unknown/release/unseen.wasm
   mkdir -p www/pkg www/models
   if [ ! -f www/pkg/unseen_bg.wasm ] || [ "$wasm" -nt www/pkg/unseen_bg.wasm ]; then
+    # No wasm-opt pass yet: Debian's binaryen (108) is older than wasm-bindgen 0.2.130's output and
+    # produced a module that fails at instantiation (WebAssembly.Table.set), so it is not used.
     wasm-bindgen --target web --out-dir www/pkg "$wasm"
-    if command -v wasm-opt >/dev/null; then
-      say "optimising the wasm with wasm-opt"
-      wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
-        --enable-sign-ext --enable-mutable-globals www/pkg/unseen_bg.wasm -o www/pkg/unseen_bg.wasm
-    else
-      say "wasm-opt not found (Debian package binaryen): the wasm works but is larger"
-    fi
   fi
   cp models/face_detection_front_128x128.onnx models/face_detection_back_256x256.onnx www/models/
   cp models/LICENSE-blazeface.txt www/models/

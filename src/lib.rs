@@ -4,6 +4,7 @@
 //! - [`image_io`]: untrusted bytes to upright pixels, and pixels to clean files;
 //! - [`detect`]: pixels to faces (BlazeFace, decoded as MediaPipe does);
 //! - [`redact`]: faces to covered pixels;
+//! - [`track`]: faces over time, so a face missed for a moment stays covered;
 //! - [`geometry`], [`frame`], [`error`]: the types they share.
 //!
 //! `wasm.rs` is the only file that speaks wasm-bindgen; `bin/unseen.rs` is the CLI.
@@ -16,6 +17,7 @@ pub mod image_io;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod models;
 pub mod redact;
+pub mod track;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 

@@ -13,6 +13,7 @@ use crate::frame::Frame;
 use crate::geometry::Rect;
 use crate::image_io;
 use crate::redact::{self, RedactOptions};
+use crate::track::Tracker;
 
 /// Numbers per face in the arrays `detect` returns.
 pub const FACE_LEN: usize = 5 + 2 * detect::blazeface::NUM_KEYPOINTS;
@@ -116,6 +117,87 @@ fn flatten(faces: &[Face]) -> Vec<f32> {
     out
 }
 
+/// The live camera pipeline in one call per frame: detect, track, and in protect mode cover, in place.
+#[wasm_bindgen]
+pub struct LiveSession {
+    detector: FaceDetector,
+    tracker: Tracker,
+    cover: RedactOptions,
+    covered: Vec<f32>,
+}
+
+#[wasm_bindgen]
+impl LiveSession {
+    #[wasm_bindgen(constructor)]
+    pub fn new(model: &[u8], threshold: f32, overlap: f32) -> Result<LiveSession, JsError> {
+        Ok(LiveSession {
+            detector: FaceDetector::new(model, threshold, overlap)?,
+            tracker: Tracker::new(),
+            cover: RedactOptions::default(),
+            covered: Vec::new(),
+        })
+    }
+
+    #[wasm_bindgen(getter, js_name = inputSize)]
+    pub fn input_size(&self) -> usize {
+        self.detector.input_size()
+    }
+
+    /// See `FaceDetector.candidates`.
+    pub fn candidates(&mut self, rgba: &[u8], width: u32, height: u32, min_score: f32) -> Result<Vec<f32>, JsError> {
+        self.detector.candidates(rgba, width, height, min_score)
+    }
+
+    /// See `FaceDetector.lastInput`.
+    #[wasm_bindgen(js_name = lastInput)]
+    pub fn last_input(&self) -> Vec<u8> {
+        self.detector.last_input()
+    }
+
+    #[wasm_bindgen(js_name = setOptions)]
+    pub fn set_options(&mut self, threshold: f32, overlap: f32) -> Result<(), JsError> {
+        self.detector.set_options(threshold, overlap)
+    }
+
+    /// How faces are covered in protect mode.
+    #[wasm_bindgen(js_name = setCover)]
+    pub fn set_cover(&mut self, style: Style, shape: Shape, mask_scale: f32) -> Result<(), JsError> {
+        self.cover = RedactOptions { style: core_style(style)?, shape: core_shape(shape)?, mask_scale }
+            .validated()
+            .map_err(js)?;
+        Ok(())
+    }
+
+    /// Forget tracked faces (new camera or stream).
+    pub fn reset(&mut self) {
+        self.tracker.reset();
+    }
+
+    /// One camera frame taken at `nowMs`: returns the faces found ([`FACE_LEN`] numbers each). When
+    /// `protect` is set, every face found or recently seen is covered in `rgba` before it returns.
+    pub fn process(&mut self, rgba: &mut [u8], width: u32, height: u32, now_ms: f64, protect: bool) -> Result<Vec<f32>, JsError> {
+        let frame = Frame::new(rgba, width, height).map_err(js)?;
+        let faces = self.detector.inner.detect(frame, self.detector.options).map_err(js)?;
+        let boxes: Vec<Rect> = faces.iter().map(|f| f.rect).collect();
+        let tracked = self.tracker.update(&boxes, now_ms);
+        self.covered.clear();
+        if protect {
+            redact::cover_faces(rgba, width, height, &tracked, self.cover).map_err(js)?;
+            for r in &tracked {
+                if let Some(s) = redact::mask_region(r, &self.cover).pixel_span(width, height) {
+                    self.covered.extend_from_slice(&[s.x0 as f32, s.y0 as f32, s.width() as f32, s.height() as f32]);
+                }
+            }
+        }
+        Ok(flatten(&faces))
+    }
+
+    /// The regions covered in the last frame (x, y, w, h each, in pixels, clipped to the frame).
+    pub fn covered(&self) -> Vec<f32> {
+        self.covered.clone()
+    }
+}
+
 /// How faces are covered.
 #[wasm_bindgen]
 #[derive(Clone, Copy)]
@@ -149,18 +231,25 @@ pub fn redact(
         return Err(js(Error::invalid(format!("boxes must hold 4 numbers per face, not {}", boxes.len()))));
     }
     let faces: Vec<Rect> = boxes.chunks_exact(BOX_LEN).map(|b| Rect::new(b[0], b[1], b[2], b[3])).collect();
-    let style = match style {
-        Style::Solid => redact::Style::Solid,
-        Style::Pixelate => redact::Style::Pixelate,
-        Style::Blur => redact::Style::Blur,
-        Style::__Invalid => return Err(js(Error::invalid("the style must be solid, pixelate or blur"))),
-    };
-    let shape = match shape {
-        Shape::Box => redact::Shape::Box,
-        Shape::Ellipse => redact::Shape::Ellipse,
-        Shape::__Invalid => return Err(js(Error::invalid("the shape must be box or ellipse"))),
-    };
-    redact::cover_faces(rgba, width, height, &faces, RedactOptions { style, shape, mask_scale }).map_err(js)
+    let options = RedactOptions { style: core_style(style)?, shape: core_shape(shape)?, mask_scale };
+    redact::cover_faces(rgba, width, height, &faces, options).map_err(js)
+}
+
+fn core_style(style: Style) -> Result<redact::Style, JsError> {
+    match style {
+        Style::Solid => Ok(redact::Style::Solid),
+        Style::Pixelate => Ok(redact::Style::Pixelate),
+        Style::Blur => Ok(redact::Style::Blur),
+        Style::__Invalid => Err(js(Error::invalid("the style must be solid, pixelate or blur"))),
+    }
+}
+
+fn core_shape(shape: Shape) -> Result<redact::Shape, JsError> {
+    match shape {
+        Shape::Box => Ok(redact::Shape::Box),
+        Shape::Ellipse => Ok(redact::Shape::Ellipse),
+        Shape::__Invalid => Err(js(Error::invalid("the shape must be box or ellipse"))),
+    }
 }
 
 /// A decoded, upright image: RGBA pixels and their size.
