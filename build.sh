@@ -46,6 +46,10 @@ build() {
   fi
   cp models/face_detection_front_128x128.onnx models/face_detection_back_256x256.onnx www/models/
   cp models/LICENSE-blazeface.txt www/models/
+  # The built-in demo picture: NASA's astronaut portrait (public domain), from the test photos.
+  scripts/fetch.sh testdata
+  mkdir -p www/demo
+  cp tests/data/fetched/astronaut.png www/demo/astronaut.png
 }
 
 js_tools() {
@@ -71,16 +75,17 @@ case "${1:-build}" in
     exec node scripts/serve.mjs "$PORT" www ;;
   test)
     build
-    scripts/fetch.sh testdata
     say "Rust tests"
     cargo test --release
+    say "making the fake-camera clip from real photos"
+    cargo run --release --quiet --example make_clip -- tests/data/generated
     js_tools
     export CHROMIUM; CHROMIUM="$(chromium_path)"
     say "browser tests (headless Chromium: $CHROMIUM)"
     node --test --test-concurrency=1 tests/browser/ ;;
   bench)
     build
-    scripts/fetch.sh testdata
+    cargo run --release --quiet --example make_clip -- tests/data/generated
     js_tools
     export CHROMIUM; CHROMIUM="$(chromium_path)"
     node bench/run.mjs ;;

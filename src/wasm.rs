@@ -143,9 +143,11 @@ impl LiveSession {
         self.detector.input_size()
     }
 
-    /// See `FaceDetector.candidates`.
-    pub fn candidates(&mut self, rgba: &[u8], width: u32, height: u32, min_score: f32) -> Result<Vec<f32>, JsError> {
-        self.detector.candidates(rgba, width, height, min_score)
+    /// The last frame's raw candidates (score at least 0.05), before threshold and merge; same layout
+    /// as `process`.
+    #[wasm_bindgen(js_name = lastCandidates)]
+    pub fn last_candidates(&self) -> Vec<f32> {
+        flatten(&self.detector.inner.last_candidates())
     }
 
     /// See `FaceDetector.lastInput`.

@@ -22,6 +22,9 @@ use crate::geometry::{Letterbox, Point, Rect};
 pub const DEFAULT_THRESHOLD: f32 = 0.6;
 pub use nms::DEFAULT_OVERLAP;
 
+/// Candidates scoring below this are not kept even for the "show the workings" views.
+pub const CANDIDATE_FLOOR: f32 = 0.05;
+
 /// Value of the padding around a letterboxed image, in the model's `[-1, 1]` range: black.
 const PAD_VALUE: f32 = -1.0;
 /// At most this many samples per axis are averaged for each model pixel when shrinking.
@@ -70,6 +73,8 @@ pub struct Detector {
     anchors: Vec<Anchor>,
     input: Vec<f32>,
     letterbox: Letterbox,
+    /// Every candidate of the last frame scoring at least [`CANDIDATE_FLOOR`], before threshold and merge.
+    last_candidates: Vec<Candidate>,
 }
 
 impl Detector {
@@ -83,6 +88,7 @@ impl Detector {
             anchors: blazeface::anchors(variant),
             input: vec![PAD_VALUE; size * size * 3],
             letterbox: Letterbox::fit(size as u32, size as u32, size as u32),
+            last_candidates: Vec::new(),
         })
     }
 
@@ -103,9 +109,18 @@ impl Detector {
     /// Faces in `frame`, best first.
     pub fn detect(&mut self, frame: Frame<'_>, options: DetectOptions) -> Result<Vec<Face>> {
         let options = options.validated()?;
-        let candidates = self.candidates(frame, options.threshold)?;
-        let merged = nms::weighted_nms(candidates, options.overlap);
+        let floor = options.threshold.min(CANDIDATE_FLOOR);
+        self.last_candidates = self.candidates(frame, floor)?;
+        let kept: Vec<Candidate> =
+            self.last_candidates.iter().filter(|c| c.score >= options.threshold).copied().collect();
+        let merged = nms::weighted_nms(kept, options.overlap);
         Ok(merged.into_iter().map(|c| self.to_face(&c)).collect())
+    }
+
+    /// The last frame's candidates scoring at least [`CANDIDATE_FLOOR`] (or the threshold, if lower),
+    /// before threshold and merge, in that frame's pixels.
+    pub fn last_candidates(&self) -> Vec<Face> {
+        self.last_candidates.iter().map(|c| self.to_face(c)).collect()
     }
 
     /// Every anchor's decoded box with a score of at least `min_score`, before merging, in the

@@ -1,0 +1,70 @@
+//! Writes the fake-camera clip the browser tests and the bench feed to Chromium
+//! (`--use-file-for-fake-video-capture`), made from real photos, plus its ground truth:
+//!
+//!   cargo run --release --example make_clip -- OUT_DIR
+//!
+//! OUT_DIR/two-faces.y4m: 640×480, 30 fps, the two-face frame of the Rust tests, still (so any frame
+//! Chromium shows is the known picture), and OUT_DIR/two-faces.json: the frame's face boxes and its
+//! RGBA pixels' source, for pixel checks.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::io::Write;
+
+fn main() -> std::io::Result<()> {
+    let out = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "tests/data/generated".into()));
+    std::fs::create_dir_all(&out)?;
+    let (frame, faces) = common::two_face_frame();
+    write_y4m(&out.join("two-faces.y4m"), &frame, 10)?;
+    std::fs::write(
+        out.join("two-faces.png"),
+        unseen::image_io::encode(&frame.rgba, frame.width, frame.height, unseen::image_io::OutputFormat::Png)
+            .map_err(std::io::Error::other)?,
+    )?;
+    let boxes: Vec<String> = faces.iter().map(|(x, y, w, h)| format!("{{\"x\":{x},\"y\":{y},\"w\":{w},\"h\":{h}}}")).collect();
+    std::fs::write(
+        out.join("two-faces.json"),
+        format!("{{\"width\":{},\"height\":{},\"faces\":[{}]}}\n", frame.width, frame.height, boxes.join(",")),
+    )?;
+    Ok(())
+}
+
+/// A YUV 4:2:0 clip of `frames` copies of `img` (BT.601, limited range, as Chromium reads it).
+fn write_y4m(path: &std::path::Path, img: &common::Img, frames: usize) -> std::io::Result<()> {
+    let (w, h) = (img.width as usize, img.height as usize);
+    let mut y_plane = vec![0u8; w * h];
+    let mut u_plane = vec![0u8; (w / 2) * (h / 2)];
+    let mut v_plane = vec![0u8; (w / 2) * (h / 2)];
+    let rgb = |x: usize, y: usize| {
+        let p = img.px(x as u32, y as u32);
+        (p[0] as f32, p[1] as f32, p[2] as f32)
+    };
+    for y in 0..h {
+        for x in 0..w {
+            let (r, g, b) = rgb(x, y);
+            y_plane[y * w + x] = (16.0 + (65.481 * r + 128.553 * g + 24.966 * b) / 255.0).round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    for y in 0..h / 2 {
+        for x in 0..w / 2 {
+            let mut sum = (0.0, 0.0, 0.0);
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                let (r, g, b) = rgb(2 * x + dx, 2 * y + dy);
+                sum = (sum.0 + r / 4.0, sum.1 + g / 4.0, sum.2 + b / 4.0);
+            }
+            let (r, g, b) = sum;
+            u_plane[y * (w / 2) + x] = (128.0 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255.0).round().clamp(0.0, 255.0) as u8;
+            v_plane[y * (w / 2) + x] = (128.0 + (112.0 * r - 93.786 * g - 18.214 * b) / 255.0).round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    write!(f, "YUV4MPEG2 W{w} H{h} F30:1 Ip A1:1 C420jpeg\n")?;
+    for _ in 0..frames {
+        f.write_all(b"FRAME\n")?;
+        f.write_all(&y_plane)?;
+        f.write_all(&u_plane)?;
+        f.write_all(&v_plane)?;
+    }
+    f.flush()
+}

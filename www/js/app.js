@@ -1,0 +1,268 @@
+// Page wiring for the live page: buttons and sliders, the frame loop, painting, and the
+// `unseen:frame` event. The camera is in camera.js, drawing in overlay.js, the wasm behind bridge.js.
+//
+// Fail closed: in protect mode the canvas only ever receives pixels the worker has covered. A frame
+// processed before protect was switched on is dropped; while the worker is slow, failing or loading,
+// the canvas shows a fully blurred frame instead.
+import { Bridge } from "./bridge.js";
+import { CameraError, cameraMessage, openCamera, stopCamera } from "./camera.js";
+import { drawCandidates, drawFaces, unpackBoxes, unpackFaces } from "./overlay.js";
+
+const $ = (id) => document.getElementById(id);
+const view = $("view");
+const ctx = view.getContext("2d");
+const inputCanvas = $("input");
+const inputCtx = inputCanvas.getContext("2d");
+const video = $("camera");
+
+/** A frame taking longer than this means the worker hung: it is replaced. */
+const WATCHDOG_MS = 3000;
+/** Side of the tiny copy a fully blurred frame is made from. */
+const BLUR_CELLS = 12;
+
+const bridge = new Bridge(new URL("./worker.js", import.meta.url));
+const state = {
+  stream: null,
+  still: null,          // an ImageBitmap when showing a photo instead of the camera
+  facing: "user",
+  loaded: null,         // the model currently loaded in the worker ("short" | "full")
+  loading: null,        // promise of the model load under way
+  inFlight: false,
+  frame: 0,
+  painted: [],          // times of recent paints, for frames per second
+  shownProtected: true, // whether what is on the canvas now is safe to show in protect mode
+};
+
+const settings = () => ({
+  model: $("model").value,
+  threshold: Number($("threshold").value),
+  overlap: Number($("overlap").value),
+  style: $("style").value,
+  shape: $("shape").value,
+  maskScale: Number($("mask-scale").value),
+});
+const protecting = () => $("protect").checked;
+
+function showMessage(text) {
+  $("message-text").textContent = text;
+  $("message").hidden = false;
+  $("retry").hidden = !state.lastCameraFailed;
+}
+function hideMessage() { $("message").hidden = true; }
+
+function simdSupported() {
+  // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt))
+  return WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3,
+    2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
+}
+
+async function ensureModel() {
+  const want = settings();
+  if (state.loaded === want.model) return;
+  if (state.loading) return state.loading;
+  if (!simdSupported()) {
+    throw new Error("This browser cannot run the face detector: it lacks WebAssembly SIMD. Update it (Chrome 91, Firefox 89, Safari 16.4 or later).");
+  }
+  $("loading").hidden = false;
+  state.loading = bridge.call("load", want, {
+    onprogress: ({ loaded, total }) => {
+      $("progress").max = total || loaded;
+      $("progress").value = loaded;
+      $("progress-text").textContent = `${(loaded / 1e6).toFixed(2)} of ${total ? (total / 1e6).toFixed(2) : "?"} MB`;
+    },
+  }).then(({ inputSize }) => {
+    state.loaded = want.model;
+    inputCanvas.width = inputCanvas.height = inputSize;
+    $("input-size").textContent = `${inputSize}×${inputSize}`;
+  }).catch((e) => {
+    throw new Error(`The face detector could not be loaded: ${e.message}. Reload the page to try again.`);
+  }).finally(() => {
+    state.loading = null;
+    $("loading").hidden = true;
+  });
+  return state.loading;
+}
+
+/** Paint a strongly blurred copy of the current source: safe to show, and shows that something is there. */
+function paintBlurred() {
+  const source = state.still ?? (video.readyState >= 2 ? video : null);
+  const w = source?.videoWidth || source?.width || view.width;
+  const h = source?.videoHeight || source?.height || view.height;
+  if (view.width !== w || view.height !== h) { view.width = w; view.height = h; }
+  if (!source) { ctx.fillStyle = "#222"; ctx.fillRect(0, 0, w, h); return; }
+  const tiny = new OffscreenCanvas(BLUR_CELLS, Math.max(1, Math.round(BLUR_CELLS * h / w)));
+  tiny.getContext("2d").drawImage(source, 0, 0, tiny.width, tiny.height);
+  ctx.imageSmoothingEnabled = true;
+  ctx.filter = "blur(8px)";
+  ctx.drawImage(tiny, 0, 0, w, h);
+  ctx.filter = "none";
+  state.shownProtected = true;
+}
+
+function paint(result, protect, wantCandidates) {
+  const { width, height } = result;
+  if (view.width !== width || view.height !== height) { view.width = width; view.height = height; }
+  ctx.putImageData(new ImageData(new Uint8ClampedArray(result.rgba.buffer), width, height), 0, 0);
+  state.shownProtected = protect;
+  if (protect) hideNetworkInput();
+  const faces = unpackFaces(result.faces);
+  const scale = Math.max(1, width / 640);
+  if (!protect) {
+    if (wantCandidates && result.candidates) drawCandidates(ctx, unpackFaces(result.candidates));
+    drawFaces(ctx, faces, scale);
+  }
+  if (result.input && !protect) {
+    const n = inputCanvas.width;
+    inputCtx.putImageData(new ImageData(new Uint8ClampedArray(result.input.buffer), n, n), 0, 0);
+  }
+  return faces;
+}
+
+/** The network's input shows faces uncovered: blank it whenever protect is on. */
+function hideNetworkInput() {
+  inputCtx.fillStyle = "#222";
+  inputCtx.fillRect(0, 0, inputCanvas.width, inputCanvas.height);
+}
+
+function updateStats(faces, inferenceMs) {
+  const now = performance.now();
+  state.painted.push(now);
+  while (state.painted.length && state.painted[0] < now - 1000) state.painted.shift();
+  const count = String(faces.length);
+  if ($("count").textContent !== count) $("count").textContent = count;
+  $("infer").textContent = `${inferenceMs.toFixed(1)} ms`;
+  $("fps").textContent = state.still ? "–" : String(state.painted.length);
+}
+
+/** Send one frame to the worker, paint the answer, announce it. */
+async function processFrame() {
+  const source = state.still ?? video;
+  if (state.inFlight || (!state.still && video.readyState < 2)) return;
+  state.inFlight = true;
+  const started = performance.now();
+  const protect = protecting();
+  const wantCandidates = $("candidates").checked && !protect;
+  let watchdog = null;
+  try {
+    await ensureModel();
+    const bitmap = await createImageBitmap(source);
+    watchdog = setTimeout(() => bridge.fail(new Error("the face detector stopped responding")), WATCHDOG_MS);
+    const result = await bridge.call("frame", {
+      bitmap, now: started, protect, wantInput: !protect, wantCandidates,
+    }, { transfer: [bitmap] });
+    clearTimeout(watchdog);
+    // Protect was switched on while this unprotected frame was being processed: never show it.
+    if (protecting() && !protect) return;
+    const faces = paint(result, protect, wantCandidates);
+    const frameMs = performance.now() - started;
+    updateStats(faces, result.inferenceMs);
+    document.dispatchEvent(new CustomEvent("unseen:frame", {
+      detail: {
+        frame: ++state.frame,
+        width: result.width,
+        height: result.height,
+        mode: protect ? "protect" : "see",
+        faces: faces.map(({ x, y, w, h, score }) => ({ x, y, w, h, score })),
+        covered: unpackBoxes(result.covered),
+        inferenceMs: result.inferenceMs,
+        frameMs,
+      },
+    }));
+  } catch (e) {
+    clearTimeout(watchdog);
+    if (protecting()) paintBlurred();
+    showMessage(e.message);
+  } finally {
+    state.inFlight = false;
+  }
+}
+
+function loop() {
+  if (!state.stream) return;
+  if (protecting() && !state.shownProtected) paintBlurred();
+  processFrame();
+  if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(loop);
+  else requestAnimationFrame(loop);
+}
+
+async function startCamera() {
+  hideMessage();
+  stopEverything();
+  state.lastCameraFailed = false;
+  try {
+    state.stream = await openCamera(state.facing);
+  } catch (e) {
+    state.lastCameraFailed = true;
+    showMessage(e instanceof CameraError ? e.message : cameraMessage("failed"));
+    return;
+  }
+  const [track] = state.stream.getVideoTracks();
+  track.addEventListener("ended", () => {
+    if (!state.stream) return;
+    stopEverything();
+    state.lastCameraFailed = true;
+    showMessage(cameraMessage("ended"));
+  });
+  video.srcObject = state.stream;
+  await video.play().catch(() => {});
+  $("start").hidden = true;
+  $("stop").hidden = false;
+  $("flip").hidden = !(navigator.mediaDevices.enumerateDevices && (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "videoinput").length > 1);
+  bridge.call("reset").catch(() => {});
+  paintBlurred();
+  loop();
+  ensureModel().catch((e) => showMessage(e.message));
+}
+
+function stopEverything() {
+  stopCamera(state.stream);
+  state.stream = null;
+  video.srcObject = null;
+  state.still?.close();
+  state.still = null;
+  $("start").hidden = false;
+  $("stop").hidden = true;
+  $("flip").hidden = true;
+}
+
+async function showStill(blob) {
+  hideMessage();
+  stopEverything();
+  try {
+    state.still = await createImageBitmap(blob, { imageOrientation: "from-image" });
+  } catch {
+    showMessage("That file could not be opened as a picture. Try a JPEG or PNG photo.");
+    return;
+  }
+  bridge.call("reset").catch(() => {});
+  processFrame();
+}
+
+function onSettingsChanged() {
+  $("threshold-out").textContent = `${Math.round(Number($("threshold").value) * 100)}%`;
+  $("overlap-out").textContent = Number($("overlap").value).toFixed(2);
+  $("mask-scale-out").textContent = Number($("mask-scale").value).toFixed(2);
+  if (!state.loaded) return;
+  bridge.call("options", settings()).then(() => { if (state.still) processFrame(); }).catch(() => {});
+}
+
+$("start").addEventListener("click", startCamera);
+$("retry").addEventListener("click", startCamera);
+$("stop").addEventListener("click", () => { stopEverything(); ctx.fillStyle = "#222"; ctx.fillRect(0, 0, view.width, view.height); });
+$("flip").addEventListener("click", () => { state.facing = state.facing === "user" ? "environment" : "user"; startCamera(); });
+$("photo").addEventListener("change", (e) => { const f = e.target.files?.[0]; if (f) showStill(f); });
+$("demo").addEventListener("click", async () => showStill(await (await fetch("demo/astronaut.png")).blob()));
+$("protect").addEventListener("change", () => {
+  if (protecting()) hideNetworkInput();
+  if (protecting() && !state.shownProtected) paintBlurred();
+  if (state.still) processFrame();
+});
+$("model").addEventListener("change", () => {
+  state.loaded = null;
+  if (protecting()) paintBlurred();
+  ensureModel().then(() => { if (state.still) processFrame(); }).catch((e) => showMessage(e.message));
+});
+for (const id of ["threshold", "overlap", "style", "shape", "mask-scale"]) $(id).addEventListener("input", onSettingsChanged);
+$("candidates").addEventListener("change", () => { if (state.still) processFrame(); });
+bridge.onfail = () => { state.loaded = null; state.inFlight = false; };
+document.addEventListener("visibilitychange", () => { if (!document.hidden && state.stream) loop(); });

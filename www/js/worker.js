@@ -1,0 +1,93 @@
+// The only JavaScript that touches the wasm package. Holds the live session (detector, tracker,
+// cover options); receives frames as ImageBitmaps and returns their pixels — covered when asked —
+// with the faces found. One message at a time; every reply names the request it answers.
+import init, { LiveSession } from "../pkg/unseen.js";
+
+const MODELS = {
+  short: new URL("../models/face_detection_front_128x128.onnx", import.meta.url),
+  full: new URL("../models/face_detection_back_256x256.onnx", import.meta.url),
+};
+/** Frames are processed with their long side at most this many pixels. */
+const MAX_SIDE = 960;
+
+let session = null;
+let canvas = null;
+let ctx = null;
+const cache = new Map();
+
+async function download(url, id) {
+  if (cache.has(url.href)) return cache.get(url.href);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`the model file could not be downloaded (HTTP ${response.status})`);
+  const total = Number(response.headers.get("Content-Length")) || 0;
+  const reader = response.body.getReader();
+  const chunks = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    postMessage({ id, progress: { loaded, total } });
+  }
+  const bytes = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) { bytes.set(c, at); at += c.length; }
+  cache.set(url.href, bytes);
+  return bytes;
+}
+
+const ops = {
+  async load({ model, threshold, overlap, style, shape, maskScale }, id) {
+    await init();
+    const bytes = await download(MODELS[model] ?? MODELS.short, id);
+    session?.free();
+    session = null;
+    session = new LiveSession(bytes, threshold, overlap);
+    session.setCover(style, shape, maskScale);
+    return { inputSize: session.inputSize };
+  },
+  options({ threshold, overlap, style, shape, maskScale }) {
+    session.setOptions(threshold, overlap);
+    session.setCover(style, shape, maskScale);
+    return {};
+  },
+  reset() {
+    session?.reset();
+    return {};
+  },
+  frame({ bitmap, now, protect, wantInput, wantCandidates }) {
+    if (!session) throw new Error("the face detector is not loaded yet");
+    const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+    const width = Math.max(1, Math.round(bitmap.width * scale));
+    const height = Math.max(1, Math.round(bitmap.height * scale));
+    if (!canvas || canvas.width !== width || canvas.height !== height) {
+      canvas = new OffscreenCanvas(width, height);
+      ctx = canvas.getContext("2d", { willReadFrequently: true });
+    }
+    ctx.drawImage(bitmap, 0, 0, width, height);
+    bitmap.close();
+    const rgba = new Uint8Array(ctx.getImageData(0, 0, width, height).data.buffer);
+    const started = performance.now();
+    const faces = session.process(rgba, width, height, now, protect);
+    const inferenceMs = performance.now() - started;
+    const reply = {
+      rgba, width, height, faces, covered: session.covered(), inferenceMs,
+      input: wantInput ? session.lastInput() : null,
+      candidates: wantCandidates ? session.lastCandidates() : null,
+    };
+    return { reply, transfer: [rgba.buffer, faces.buffer] };
+  },
+};
+
+onmessage = async ({ data }) => {
+  const { id, op, args } = data;
+  try {
+    const result = await ops[op](args, id);
+    if (result && result.reply) postMessage({ id, result: result.reply }, result.transfer);
+    else postMessage({ id, result });
+  } catch (e) {
+    if (args?.bitmap) args.bitmap.close?.();
+    postMessage({ id, error: e?.message ?? String(e) });
+  }
+};
