@@ -27,8 +27,6 @@ pub const CANDIDATE_FLOOR: f32 = 0.05;
 
 /// Value of the padding around a letterboxed image, in the model's `[-1, 1]` range: black.
 const PAD_VALUE: f32 = -1.0;
-/// At most this many samples per axis are averaged for each model pixel when shrinking.
-const MAX_TAPS: usize = 4;
 
 /// How strict detection is.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -148,57 +146,88 @@ impl Detector {
 }
 
 /// Fill `input` (`size*size*3` floats, NHWC, `[-1, 1]`) with `frame` letterboxed into a square: aspect
-/// kept, centred, black padding. Shrinking averages up to 4×4 bilinear samples per model pixel so that
-/// small faces in large frames are not lost to aliasing.
+/// kept, centred, black padding. Each model pixel is the area-weighted mean of the source pixels it
+/// covers (at least one pixel wide, so enlarging is bilinear), computed in two separable passes so
+/// that every source pixel is read about once: small faces in large frames are not lost to aliasing,
+/// and the cost stays proportional to the frame.
 pub fn letterbox_input(frame: Frame<'_>, size: usize, input: &mut Vec<f32>) -> Letterbox {
     let (w, h) = (frame.width() as usize, frame.height() as usize);
     let lb = Letterbox::fit(frame.width(), frame.height(), size as u32);
     input.clear();
     input.resize(size * size * 3, PAD_VALUE);
+    let columns = area_taps(w, size, lb.scale, lb.pad_x);
+    let rows = area_taps(h, size, lb.scale, lb.pad_y);
     let src = frame.data();
-    let inv = 1.0 / lb.scale;
-    let taps = (inv.ceil() as usize).clamp(1, MAX_TAPS);
-    let weight = 1.0 / (taps * taps) as f32 / 127.5;
-    // Content area in model pixels (the rest stays padding).
-    let x_start = lb.pad_x.floor().max(0.0) as usize;
-    let x_end = ((size as f32 - lb.pad_x).ceil() as usize).min(size);
-    let y_start = lb.pad_y.floor().max(0.0) as usize;
-    let y_end = ((size as f32 - lb.pad_y).ceil() as usize).min(size);
-    let max_x = (w - 1) as f32;
-    let max_y = (h - 1) as f32;
-    for oy in y_start..y_end {
-        for ox in x_start..x_end {
+    // Pass 1: every source row shrunk to the model's width (only the columns with content).
+    let mut shrunk = vec![0.0f32; h * size * 3];
+    for y in 0..h {
+        let row = &src[y * w * 4..(y + 1) * w * 4];
+        let out = &mut shrunk[y * size * 3..(y + 1) * size * 3];
+        for (ox, tap) in columns.iter().enumerate() {
+            let Some(tap) = tap else { continue };
             let mut acc = [0.0f32; 3];
-            for ty in 0..taps {
-                let my = oy as f32 + (ty as f32 + 0.5) / taps as f32;
-                let sy = ((my - lb.pad_y) * inv - 0.5).clamp(0.0, max_y);
-                let y0 = sy as usize;
-                let y1 = (y0 + 1).min(h - 1);
-                let fy = sy - y0 as f32;
-                for tx in 0..taps {
-                    let mx = ox as f32 + (tx as f32 + 0.5) / taps as f32;
-                    let sx = ((mx - lb.pad_x) * inv - 0.5).clamp(0.0, max_x);
-                    let x0 = sx as usize;
-                    let x1 = (x0 + 1).min(w - 1);
-                    let fx = sx - x0 as f32;
-                    let p00 = (y0 * w + x0) * 4;
-                    let p01 = (y0 * w + x1) * 4;
-                    let p10 = (y1 * w + x0) * 4;
-                    let p11 = (y1 * w + x1) * 4;
-                    for c in 0..3 {
-                        let top = src[p00 + c] as f32 * (1.0 - fx) + src[p01 + c] as f32 * fx;
-                        let bottom = src[p10 + c] as f32 * (1.0 - fx) + src[p11 + c] as f32 * fx;
-                        acc[c] += top * (1.0 - fy) + bottom * fy;
-                    }
-                }
+            for (k, weight) in tap.weights.iter().enumerate() {
+                let p = (tap.start + k) * 4;
+                acc[0] += row[p] as f32 * weight;
+                acc[1] += row[p + 1] as f32 * weight;
+                acc[2] += row[p + 2] as f32 * weight;
+            }
+            out[ox * 3..ox * 3 + 3].copy_from_slice(&acc);
+        }
+    }
+    // Pass 2: columns shrunk to the model's height, scaled to [-1, 1].
+    for (oy, tap) in rows.iter().enumerate() {
+        let Some(tap) = tap else { continue };
+        for (ox, column) in columns.iter().enumerate() {
+            if column.is_none() {
+                continue;
+            }
+            let mut acc = [0.0f32; 3];
+            for (k, weight) in tap.weights.iter().enumerate() {
+                let p = ((tap.start + k) * size + ox) * 3;
+                acc[0] += shrunk[p] * weight;
+                acc[1] += shrunk[p + 1] * weight;
+                acc[2] += shrunk[p + 2] * weight;
             }
             let o = (oy * size + ox) * 3;
             for c in 0..3 {
-                input[o + c] = acc[c] * weight - 1.0;
+                input[o + c] = acc[c] / 127.5 - 1.0;
             }
         }
     }
     lb
+}
+
+/// The source pixels one model pixel averages: from `start`, with weights summing to 1.
+struct Tap {
+    start: usize,
+    weights: Vec<f32>,
+}
+
+/// For each of `out_len` model pixels along one axis, the source pixels (of `src_len`) it covers when
+/// the source is scaled by `scale` and offset by `pad`; `None` for padding.
+fn area_taps(src_len: usize, out_len: usize, scale: f32, pad: f32) -> Vec<Option<Tap>> {
+    let inv = 1.0 / scale;
+    (0..out_len)
+        .map(|o| {
+            let centre = (o as f32 + 0.5 - pad) * inv;
+            if centre < 0.0 || centre >= src_len as f32 {
+                return None;
+            }
+            let half = inv.max(1.0) / 2.0;
+            let (lo, hi) = ((centre - half).max(0.0), (centre + half).min(src_len as f32));
+            let start = lo.floor() as usize;
+            let end = (hi.ceil() as usize).min(src_len).max(start + 1);
+            let mut weights: Vec<f32> =
+                (start..end).map(|i| (hi.min(i as f32 + 1.0) - lo.max(i as f32)).max(0.0)).collect();
+            let total: f32 = weights.iter().sum();
+            if total <= 0.0 {
+                return None;
+            }
+            weights.iter_mut().for_each(|w| *w /= total);
+            Some(Tap { start, weights })
+        })
+        .collect()
 }
 
 #[cfg(test)]
