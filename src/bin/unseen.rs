@@ -59,9 +59,9 @@ struct DetectionArgs {
     /// `photo`: the photo pipeline, for groups, crowds and small faces.
     #[arg(long, value_enum, default_value_t = ModelArg::Photo)]
     model: ModelArg,
-    /// Minimum face probability, 0 to 1.
-    #[arg(long, default_value_t = unseen::detect::DEFAULT_THRESHOLD)]
-    threshold: f32,
+    /// Minimum face probability, 0 to 1 [default: 0.6 for live, 0.8 for photo].
+    #[arg(long)]
+    threshold: Option<f32>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -92,7 +92,12 @@ struct Finder {
 
 impl Finder {
     fn new(args: &DetectionArgs) -> Result<Self, Error> {
-        let options = DetectOptions { threshold: args.threshold, ..DetectOptions::default() }.validated()?;
+        let default = match args.model {
+            ModelArg::Live => unseen::detect::DEFAULT_THRESHOLD,
+            ModelArg::Photo => unseen::detect::photo::PHOTO_THRESHOLD,
+        };
+        let threshold = args.threshold.unwrap_or(default);
+        let options = DetectOptions { threshold, ..DetectOptions::default() }.validated()?;
         let bytes = match args.model {
             ModelArg::Live => models::SHORT_RANGE,
             ModelArg::Photo => models::FULL_RANGE,

@@ -198,6 +198,40 @@ pub fn letterbox_input(frame: Frame<'_>, size: usize, input: &mut Vec<f32>) -> L
     lb
 }
 
+/// `frame` resized to `width`×`height` RGBA pixels with the same area averaging as [`letterbox_input`].
+pub fn resize_rgba(frame: Frame<'_>, width: u32, height: u32) -> Vec<u8> {
+    let (w, h) = (frame.width() as usize, frame.height() as usize);
+    let (ow, oh) = (width.max(1) as usize, height.max(1) as usize);
+    let columns = area_taps(w, ow, ow as f32 / w as f32, 0.0);
+    let rows = area_taps(h, oh, oh as f32 / h as f32, 0.0);
+    let src = frame.data();
+    let mut shrunk = vec![0.0f32; h * ow * 4];
+    for y in 0..h {
+        let row = &src[y * w * 4..(y + 1) * w * 4];
+        for (ox, tap) in columns.iter().enumerate() {
+            let Some(tap) = tap else { continue };
+            for (k, weight) in tap.weights.iter().enumerate() {
+                let p = (tap.start + k) * 4;
+                for c in 0..4 {
+                    shrunk[(y * ow + ox) * 4 + c] += row[p + c] as f32 * weight;
+                }
+            }
+        }
+    }
+    let mut out = vec![0u8; ow * oh * 4];
+    for (oy, tap) in rows.iter().enumerate() {
+        let Some(tap) = tap else { continue };
+        for ox in 0..ow {
+            for c in 0..4 {
+                let v: f32 =
+                    tap.weights.iter().enumerate().map(|(k, wt)| shrunk[((tap.start + k) * ow + ox) * 4 + c] * wt).sum();
+                out[(oy * ow + ox) * 4 + c] = v.round().clamp(0.0, 255.0) as u8;
+            }
+        }
+    }
+    out
+}
+
 /// The source pixels one model pixel averages: from `start`, with weights summing to 1.
 struct Tap {
     start: usize,

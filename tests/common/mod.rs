@@ -231,3 +231,52 @@ pub fn metadata_blocks(bytes: &[u8]) -> Vec<String> {
     }
     found
 }
+
+/// The cameraman's face in scikit-image's `camera.png`, measured by hand.
+pub const CAMERAMAN_FACE: (f32, f32, f32, f32) = (180.0, 118.0, 80.0, 88.0);
+
+/// A 1600×1000 "crowd" on a background of photos without people: astronaut and cameraman faces at
+/// sizes from about 40 to 160 pixels. Returns the picture and the face boxes.
+pub fn crowd() -> (Img, Vec<(f32, f32, f32, f32)>) {
+    let mut img = Img::filled(1600, 1000, [90, 90, 90]);
+    for (name, x, y) in [("coffee.png", 0, 0), ("motorcycle_left.png", 600, 0), ("rocket.jpg", 0, 420), ("coffee.png", 900, 500)] {
+        let bg = load(name);
+        img.paste(&bg, x, y);
+    }
+    let astronaut = load("astronaut.png");
+    let camera = load("camera.png");
+    // (source, crop x, y, side, face box in source)
+    let people = [(&astronaut, 125u32, 10u32, 240u32, ASTRONAUT_FACE), (&camera, 120, 62, 200, CAMERAMAN_FACE)];
+    let placements = [(0, 60, 80, 400), (1, 520, 60, 300), (0, 980, 120, 220), (1, 1300, 90, 180), (0, 140, 560, 160), (1, 480, 600, 130), (0, 800, 640, 110), (1, 1100, 700, 95), (0, 1380, 520, 80), (1, 300, 380, 100)];
+    let mut faces = Vec::new();
+    for (who, px, py, size) in placements {
+        let (src, cx, cy, side, face) = people[who];
+        let person = src.crop_resized(cx, cy, side, side, size, size);
+        img.paste(&person, px, py);
+        let s = size as f32 / side as f32;
+        faces.push((px as f32 + (face.0 - cx as f32) * s, py as f32 + (face.1 - cy as f32) * s, face.2 * s, face.3 * s));
+    }
+    (img, faces)
+}
+
+/// Recall and precision of found boxes against expected ones (a match needs IoU ≥ 0.3, one-to-one).
+pub fn score(found: &[unseen::Rect], expected: &[(f32, f32, f32, f32)]) -> (f32, f32) {
+    let mut used = vec![false; found.len()];
+    let mut hits = 0;
+    for e in expected {
+        let best = found
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !used[*i])
+            .map(|(i, r)| (i, iou(r, *e)))
+            .filter(|(_, v)| *v >= 0.3)
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((i, _)) = best {
+            used[i] = true;
+            hits += 1;
+        }
+    }
+    let recall = hits as f32 / expected.len().max(1) as f32;
+    let precision = if found.is_empty() { 1.0 } else { hits as f32 / found.len() as f32 };
+    (recall, precision)
+}
