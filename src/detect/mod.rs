@@ -199,34 +199,38 @@ pub fn letterbox_input(frame: Frame<'_>, size: usize, input: &mut Vec<f32>) -> L
 }
 
 /// `frame` resized to `width`×`height` RGBA pixels with the same area averaging as [`letterbox_input`].
+/// Works one output row at a time, so a 50-megapixel photo needs only a row of scratch space.
 pub fn resize_rgba(frame: Frame<'_>, width: u32, height: u32) -> Vec<u8> {
     let (w, h) = (frame.width() as usize, frame.height() as usize);
     let (ow, oh) = (width.max(1) as usize, height.max(1) as usize);
     let columns = area_taps(w, ow, ow as f32 / w as f32, 0.0);
     let rows = area_taps(h, oh, oh as f32 / h as f32, 0.0);
     let src = frame.data();
-    let mut shrunk = vec![0.0f32; h * ow * 4];
-    for y in 0..h {
-        let row = &src[y * w * 4..(y + 1) * w * 4];
-        for (ox, tap) in columns.iter().enumerate() {
-            let Some(tap) = tap else { continue };
-            for (k, weight) in tap.weights.iter().enumerate() {
-                let p = (tap.start + k) * 4;
-                for c in 0..4 {
-                    shrunk[(y * ow + ox) * 4 + c] += row[p + c] as f32 * weight;
+    let mut out = vec![0u8; ow * oh * 4];
+    let mut shrunk = vec![0.0f32; ow * 4];
+    let mut acc = vec![0.0f32; ow * 4];
+    for (oy, row_tap) in rows.iter().enumerate() {
+        let Some(row_tap) = row_tap else { continue };
+        acc.iter_mut().for_each(|v| *v = 0.0);
+        for (k, row_weight) in row_tap.weights.iter().enumerate() {
+            let y = row_tap.start + k;
+            let row = &src[y * w * 4..(y + 1) * w * 4];
+            shrunk.iter_mut().for_each(|v| *v = 0.0);
+            for (ox, tap) in columns.iter().enumerate() {
+                let Some(tap) = tap else { continue };
+                for (j, weight) in tap.weights.iter().enumerate() {
+                    let p = (tap.start + j) * 4;
+                    for c in 0..4 {
+                        shrunk[ox * 4 + c] += row[p + c] as f32 * weight;
+                    }
                 }
             }
-        }
-    }
-    let mut out = vec![0u8; ow * oh * 4];
-    for (oy, tap) in rows.iter().enumerate() {
-        let Some(tap) = tap else { continue };
-        for ox in 0..ow {
-            for c in 0..4 {
-                let v: f32 =
-                    tap.weights.iter().enumerate().map(|(k, wt)| shrunk[((tap.start + k) * ow + ox) * 4 + c] * wt).sum();
-                out[(oy * ow + ox) * 4 + c] = v.round().clamp(0.0, 255.0) as u8;
+            for (a, s) in acc.iter_mut().zip(&shrunk) {
+                *a += s * row_weight;
             }
+        }
+        for (o, a) in out[oy * ow * 4..(oy + 1) * ow * 4].iter_mut().zip(&acc) {
+            *o = a.round().clamp(0.0, 255.0) as u8;
         }
     }
     out
@@ -289,6 +293,17 @@ mod tests {
         assert!((at(0, 2) - 1.0).abs() < 1e-5);
         assert!((at(7, 5) - 1.0).abs() < 1e-5);
         assert_eq!(at(3, 6), -1.0);
+    }
+
+    #[test]
+    fn resize_averages_areas_and_keeps_flat_colours() {
+        // Two columns, black and white, halved to one column: the mean grey.
+        let px = [0, 0, 0, 255, 255, 255, 255, 255, 0, 0, 0, 255, 255, 255, 255, 255];
+        let out = resize_rgba(Frame::new(&px, 2, 2).unwrap(), 1, 1);
+        assert!((127..=128).contains(&out[0]) && out[3] == 255, "{out:?}");
+        let flat = vec![77u8; 37 * 23 * 4];
+        let out = resize_rgba(Frame::new(&flat, 37, 23).unwrap(), 10, 6);
+        assert!(out.iter().all(|&v| v == 77));
     }
 
     #[test]
