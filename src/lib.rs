@@ -3,6 +3,7 @@
 //! One pure core, compiled natively (the `unseen` CLI) and to WebAssembly (the site):
 //! - [`image_io`]: untrusted bytes to upright pixels, and pixels to clean files;
 //! - [`detect`]: pixels to faces (BlazeFace, decoded as MediaPipe does);
+//! - [`metadata`]: what a file carries besides pixels (shown before export, checked after);
 //! - [`redact`]: faces to covered pixels;
 //! - [`track`]: faces over time, so a face missed for a moment stays covered;
 //! - [`geometry`], [`frame`], [`error`]: the types they share.
@@ -14,6 +15,7 @@ pub mod error;
 pub mod frame;
 pub mod geometry;
 pub mod image_io;
+pub mod metadata;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod models;
 pub mod redact;

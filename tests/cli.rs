@@ -146,3 +146,20 @@ fn redact_a_folder_into_a_folder() {
     written.sort();
     assert_eq!(written, ["astronaut-redacted.png", "two faces-redacted.png"]);
 }
+
+#[test]
+fn inspect_shows_what_a_file_carries_and_that_redacted_copies_carry_nothing() {
+    let dir = tmp("inspect");
+    let input = dir.join("with-gps.jpg");
+    std::fs::write(&input, jpeg_with_exif(&load("astronaut.png"), 6)).unwrap();
+    let output = dir.join("clean.jpg");
+    assert!(unseen(&["redact", input.to_str().unwrap(), output.to_str().unwrap()]).status.success());
+    let out = unseen(&["inspect", input.to_str().unwrap(), output.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["make"], "TestCam");
+    assert_eq!(lines[0]["blocks"], serde_json::json!(["EXIF"]));
+    assert!(lines[0]["gps"][0].as_f64().unwrap() > 51.5);
+    assert_eq!(lines[1]["blocks"], serde_json::json!([]));
+    assert!(lines[1]["make"].is_null() && lines[1]["gps"].is_null());
+}

@@ -141,3 +141,18 @@ fn bad_bytes_get_one_clear_sentence() {
         }
     }
 }
+
+#[test]
+fn the_exif_summary_names_camera_date_software_and_place() {
+    let jpeg = jpeg_with_exif(&astronaut_strip(), 1);
+    let exif = decode(&jpeg).unwrap().exif.expect("EXIF block");
+    let s = unseen::metadata::summarize_exif(&exif);
+    assert_eq!(s.make.as_deref(), Some("TestCam"));
+    assert_eq!(s.model.as_deref(), Some("Model 7"));
+    assert_eq!(s.software.as_deref(), Some("Editor 1"));
+    assert_eq!(s.date.as_deref(), Some("2024:05:01 12:34:56"));
+    let (lat, lon) = s.gps.expect("GPS");
+    assert!((lat - (51.0 + 34.0 / 60.0 + 12.0 / 3600.0)).abs() < 1e-9);
+    assert!((lon + (10.0 / 60.0 + 45.0 / 3600.0)).abs() < 1e-9, "west is negative");
+    assert_eq!(unseen::metadata::blocks(&jpeg), ["EXIF"]);
+}

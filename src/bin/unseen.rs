@@ -13,7 +13,7 @@ use serde_json::json;
 use unseen::detect::photo::detect_photo;
 use unseen::image_io::{self, OutputFormat};
 use unseen::redact::{self, DEFAULT_MASK_SCALE};
-use unseen::{models, DetectOptions, Detector, Error, Face, Frame, RedactOptions};
+use unseen::{metadata, models, DetectOptions, Detector, Error, Face, Frame, RedactOptions};
 
 #[derive(Parser)]
 #[command(name = "unseen", version, about = "Find faces in photos and cover them, on your own machine.")]
@@ -29,6 +29,11 @@ enum Command {
         #[command(flatten)]
         detection: DetectionArgs,
         /// Image files (JPEG, PNG, WebP, GIF, BMP, TIFF).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print what each image carries besides its pixels (camera, date, place, software, blocks).
+    Inspect {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -133,6 +138,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<bool, Error> {
     match cli.command {
         Command::Detect { detection, files } => detect_files(&detection, &files),
+        Command::Inspect { files } => inspect_files(&files),
         Command::Redact { detection, style, shape, mask_scale, input, output } => {
             let options = RedactOptions {
                 style: match style {
@@ -194,6 +200,30 @@ fn detect_files(args: &DetectionArgs, files: &[PathBuf]) -> Result<bool, Error> 
                 "width": img.width,
                 "height": img.height,
                 "faces": faces.iter().map(face_json).collect::<Vec<_>>(),
+            });
+            writeln!(stdout.lock(), "{line}")?;
+            Ok(())
+        });
+    }
+    Ok(all_ok)
+}
+
+fn inspect_files(files: &[PathBuf]) -> Result<bool, Error> {
+    let mut all_ok = true;
+    let stdout = std::io::stdout();
+    for path in files {
+        all_ok &= each_file(path, || {
+            let bytes = std::fs::read(path).map_err(|e| Error::Io(std::io::Error::new(e.kind(), describe_io(&e))))?;
+            let img = image_io::decode(&bytes)?;
+            let s = img.exif.as_deref().map(metadata::summarize_exif).unwrap_or_default();
+            let line = json!({
+                "file": path.to_string_lossy(),
+                "format": format!("{:?}", img.format).to_lowercase(),
+                "width": img.width,
+                "height": img.height,
+                "blocks": metadata::blocks(&bytes),
+                "make": s.make, "model": s.model, "software": s.software, "date": s.date,
+                "gps": s.gps.map(|(lat, lon)| [lat, lon]),
             });
             writeln!(stdout.lock(), "{line}")?;
             Ok(())
@@ -264,6 +294,14 @@ fn redact_file(finder: &mut Finder, options: RedactOptions, input: &Path, output
     let boxes: Vec<_> = faces.iter().map(|f| f.rect).collect();
     redact::cover_faces(&mut img.rgba, img.width, img.height, &boxes, options)?;
     let bytes = image_io::encode(&img.rgba, img.width, img.height, format)?;
-    std::fs::write(output, bytes).map_err(|e| Error::Io(std::io::Error::new(e.kind(), format!("{}: {}", output.display(), describe_io(&e)))))?;
+    let io_error = |e: std::io::Error| Error::Io(std::io::Error::new(e.kind(), format!("{}: {}", output.display(), describe_io(&e))));
+    std::fs::write(output, bytes).map_err(io_error)?;
+    // Verified, not assumed: read back what was written and look for any metadata block.
+    let written = std::fs::read(output).map_err(io_error)?;
+    let left = metadata::blocks(&written);
+    if !left.is_empty() {
+        let _ = std::fs::remove_file(output);
+        return Err(Error::Encode(format!("the saved file still carried {}; it was deleted", left.join(", "))));
+    }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Shared helpers for the integration tests: the fetched public photos, composites made from them,
 //! and JPEGs carrying EXIF blocks built byte by byte.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::path::PathBuf;
 
@@ -196,41 +196,7 @@ pub fn jpeg_with_exif(img: &Img, orientation: u16) -> Vec<u8> {
 }
 
 /// Names of metadata blocks found in a JPEG or PNG file (empty when it carries none).
-pub fn metadata_blocks(bytes: &[u8]) -> Vec<String> {
-    let mut found = Vec::new();
-    if bytes.starts_with(&[0xFF, 0xD8]) {
-        let mut i = 2;
-        while i + 4 <= bytes.len() && bytes[i] == 0xFF {
-            let marker = bytes[i + 1];
-            if marker == 0xDA {
-                break; // start of scan: no more headers
-            }
-            let len = u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]) as usize;
-            let body = &bytes[i + 4..(i + 2 + len).min(bytes.len())];
-            match marker {
-                0xE1 if body.starts_with(b"Exif") => found.push("EXIF".into()),
-                0xE1 => found.push("XMP".into()),
-                0xED => found.push("IPTC".into()),
-                0xE2 => found.push("ICC".into()),
-                0xFE => found.push("comment".into()),
-                0xE3..=0xEF => found.push(format!("APP{}", marker - 0xE0)),
-                _ => {}
-            }
-            i += 2 + len;
-        }
-    } else if bytes.starts_with(b"\x89PNG") {
-        let mut i = 8;
-        while i + 8 <= bytes.len() {
-            let len = u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize;
-            let kind = String::from_utf8_lossy(&bytes[i + 4..i + 8]).into_owned();
-            if ["eXIf", "tEXt", "iTXt", "zTXt", "iCCP", "tIME"].contains(&kind.as_str()) {
-                found.push(kind);
-            }
-            i += 12 + len;
-        }
-    }
-    found
-}
+pub use unseen::metadata::blocks as metadata_blocks;
 
 /// The cameraman's face in scikit-image's `camera.png`, measured by hand.
 pub const CAMERAMAN_FACE: (f32, f32, f32, f32) = (180.0, 118.0, 80.0, 88.0);
