@@ -5,12 +5,16 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-const MODELS: [&str; 2] = ["face_detection_front_128x128.onnx", "face_detection_back_256x256.onnx"];
+const MODELS: [&str; 2] = [
+    "face_detection_front_128x128.onnx",
+    "face_detection_back_256x256.onnx",
+];
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=scripts/fetch.sh");
-    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let dir = root.join("models");
     println!("cargo:rustc-env=UNSEEN_MODELS_DIR={}", dir.display());
     for m in MODELS {
@@ -22,7 +26,10 @@ fn main() {
     if MODELS.iter().all(|m| dir.join(m).is_file()) {
         return;
     }
-    let status = Command::new("bash").arg(root.join("scripts/fetch.sh")).arg("models").status();
+    let status = Command::new("bash")
+        .arg(root.join("scripts/fetch.sh"))
+        .arg("models")
+        .status();
     match status {
         Ok(s) if s.success() => {}
         _ => panic!(

@@ -6,6 +6,11 @@
 //! OUT_DIR/two-faces.y4m: 640×480, 30 fps, the two-face frame of the Rust tests, still (so any frame
 //! Chromium shows is the known picture), and OUT_DIR/two-faces.json: the frame's face boxes and its
 //! RGBA pixels' source, for pixel checks.
+//!
+//! Also the photos the photo-page test and the bench load: OUT_DIR/crowd-gps-rot6.jpg, the
+//! 1600×1000 composite crowd stored turned on its side with EXIF orientation 6 and a GPS position
+//! (as a phone writes it), OUT_DIR/crowd-12mp.jpg, a 4400×2750 (12.1 megapixel) copy, and
+//! OUT_DIR/crowd.json, the upright crowd's face boxes.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -13,19 +18,65 @@ mod common;
 use std::io::Write;
 
 fn main() -> std::io::Result<()> {
-    let out = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "tests/data/generated".into()));
+    let out = std::path::PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "tests/data/generated".into()),
+    );
     std::fs::create_dir_all(&out)?;
     let (frame, faces) = common::two_face_frame();
     write_y4m(&out.join("two-faces.y4m"), &frame, 10)?;
     std::fs::write(
         out.join("two-faces.png"),
-        unseen::image_io::encode(&frame.rgba, frame.width, frame.height, unseen::image_io::OutputFormat::Png)
-            .map_err(std::io::Error::other)?,
+        unseen::image_io::encode(
+            &frame.rgba,
+            frame.width,
+            frame.height,
+            unseen::image_io::OutputFormat::Png,
+        )
+        .map_err(std::io::Error::other)?,
     )?;
-    let boxes: Vec<String> = faces.iter().map(|(x, y, w, h)| format!("{{\"x\":{x},\"y\":{y},\"w\":{w},\"h\":{h}}}")).collect();
+    let boxes: Vec<String> = faces
+        .iter()
+        .map(|(x, y, w, h)| format!("{{\"x\":{x},\"y\":{y},\"w\":{w},\"h\":{h}}}"))
+        .collect();
     std::fs::write(
         out.join("two-faces.json"),
-        format!("{{\"width\":{},\"height\":{},\"faces\":[{}]}}\n", frame.width, frame.height, boxes.join(",")),
+        format!(
+            "{{\"width\":{},\"height\":{},\"faces\":[{}]}}\n",
+            frame.width,
+            frame.height,
+            boxes.join(",")
+        ),
+    )?;
+    let (crowd, crowd_faces) = common::crowd();
+    std::fs::write(
+        out.join("crowd-gps-rot6.jpg"),
+        common::jpeg_with_exif(&crowd.rotated_ccw(), 6),
+    )?;
+    let big = crowd.crop_resized(0, 0, crowd.width, crowd.height, 4400, 2750);
+    std::fs::write(
+        out.join("crowd-12mp.jpg"),
+        unseen::image_io::encode(
+            &big.rgba,
+            big.width,
+            big.height,
+            unseen::image_io::OutputFormat::Jpeg { quality: 90 },
+        )
+        .map_err(std::io::Error::other)?,
+    )?;
+    let boxes: Vec<String> = crowd_faces
+        .iter()
+        .map(|(x, y, w, h)| format!("{{\"x\":{x},\"y\":{y},\"w\":{w},\"h\":{h}}}"))
+        .collect();
+    std::fs::write(
+        out.join("crowd.json"),
+        format!(
+            "{{\"width\":{},\"height\":{},\"faces\":[{}]}}\n",
+            crowd.width,
+            crowd.height,
+            boxes.join(",")
+        ),
     )?;
     Ok(())
 }
@@ -43,7 +94,9 @@ fn write_y4m(path: &std::path::Path, img: &common::Img, frames: usize) -> std::i
     for y in 0..h {
         for x in 0..w {
             let (r, g, b) = rgb(x, y);
-            y_plane[y * w + x] = (16.0 + (65.481 * r + 128.553 * g + 24.966 * b) / 255.0).round().clamp(0.0, 255.0) as u8;
+            y_plane[y * w + x] = (16.0 + (65.481 * r + 128.553 * g + 24.966 * b) / 255.0)
+                .round()
+                .clamp(0.0, 255.0) as u8;
         }
     }
     for y in 0..h / 2 {
@@ -54,8 +107,12 @@ fn write_y4m(path: &std::path::Path, img: &common::Img, frames: usize) -> std::i
                 sum = (sum.0 + r / 4.0, sum.1 + g / 4.0, sum.2 + b / 4.0);
             }
             let (r, g, b) = sum;
-            u_plane[y * (w / 2) + x] = (128.0 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255.0).round().clamp(0.0, 255.0) as u8;
-            v_plane[y * (w / 2) + x] = (128.0 + (112.0 * r - 93.786 * g - 18.214 * b) / 255.0).round().clamp(0.0, 255.0) as u8;
+            u_plane[y * (w / 2) + x] = (128.0 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255.0)
+                .round()
+                .clamp(0.0, 255.0) as u8;
+            v_plane[y * (w / 2) + x] = (128.0 + (112.0 * r - 93.786 * g - 18.214 * b) / 255.0)
+                .round()
+                .clamp(0.0, 255.0) as u8;
         }
     }
     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);

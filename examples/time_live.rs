@@ -9,7 +9,10 @@ use unseen::detect::{letterbox_input, DetectOptions, Detector};
 
 fn main() {
     let (frame, _) = common::two_face_frame();
-    for (name, model) in [("short", unseen::models::SHORT_RANGE), ("full", unseen::models::FULL_RANGE)] {
+    for (name, model) in [
+        ("short", unseen::models::SHORT_RANGE),
+        ("full", unseen::models::FULL_RANGE),
+    ] {
         let mut d = Detector::new(model).expect("model");
         let mut input = Vec::new();
         let n = 200;
@@ -20,7 +23,8 @@ fn main() {
         let pre = t.elapsed().as_secs_f64() * 1000.0 / n as f64;
         let t = Instant::now();
         for _ in 0..n {
-            d.detect(frame.frame(), DetectOptions::default()).expect("detect");
+            d.detect(frame.frame(), DetectOptions::default())
+                .expect("detect");
         }
         let all = t.elapsed().as_secs_f64() * 1000.0 / n as f64;
         println!("{name}: letterbox {pre:.2} ms, whole detect {all:.2} ms");

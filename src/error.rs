@@ -25,7 +25,9 @@ pub enum Error {
     Corrupt(String),
 
     /// The image declares more pixels than we agree to hold in memory.
-    #[error("the image is {width}×{height} pixels, more than the {limit} megapixels unseen accepts")]
+    #[error(
+        "the image is {width}×{height} pixels, more than the {limit} megapixels unseen accepts"
+    )]
     TooLarge { width: u64, height: u64, limit: u64 },
 
     /// Decoding the image would need more memory than we allow.

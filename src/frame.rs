@@ -10,7 +10,9 @@ pub const MAX_SIDE: u32 = 1 << 15;
 /// Check that `len` bytes hold exactly `width`×`height` RGBA pixels.
 pub fn check_rgba(len: usize, width: u32, height: u32) -> Result<()> {
     if width == 0 || height == 0 {
-        return Err(Error::invalid(format!("a frame of {width}×{height} pixels has nothing in it")));
+        return Err(Error::invalid(format!(
+            "a frame of {width}×{height} pixels has nothing in it"
+        )));
     }
     if width > MAX_SIDE || height > MAX_SIDE {
         return Err(Error::invalid(format!(
@@ -37,7 +39,11 @@ pub struct Frame<'a> {
 impl<'a> Frame<'a> {
     pub fn new(data: &'a [u8], width: u32, height: u32) -> Result<Self> {
         check_rgba(data.len(), width, height)?;
-        Ok(Frame { data, width, height })
+        Ok(Frame {
+            data,
+            width,
+            height,
+        })
     }
     pub fn width(&self) -> u32 {
         self.width

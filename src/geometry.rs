@@ -25,7 +25,12 @@ impl Rect {
 
     /// A rectangle from its centre and size.
     pub fn from_center(cx: f32, cy: f32, w: f32, h: f32) -> Self {
-        Rect { x: cx - w / 2.0, y: cy - h / 2.0, w, h }
+        Rect {
+            x: cx - w / 2.0,
+            y: cy - h / 2.0,
+            w,
+            h,
+        }
     }
 
     pub fn right(&self) -> f32 {
@@ -37,7 +42,10 @@ impl Rect {
     }
 
     pub fn center(&self) -> Point {
-        Point { x: self.x + self.w / 2.0, y: self.y + self.h / 2.0 }
+        Point {
+            x: self.x + self.w / 2.0,
+            y: self.y + self.h / 2.0,
+        }
     }
 
     /// Area, zero for degenerate or inverted rectangles.
@@ -87,7 +95,12 @@ impl Rect {
         if x1 <= x0 || y1 <= y0 {
             return None;
         }
-        Some(PixelSpan { x0: x0 as u32, y0: y0 as u32, x1: x1 as u32, y1: y1 as u32 })
+        Some(PixelSpan {
+            x0: x0 as u32,
+            y0: y0 as u32,
+            x1: x1 as u32,
+            y1: y1 as u32,
+        })
     }
 }
 
@@ -133,7 +146,12 @@ impl Letterbox {
         let scale = size / longest;
         let pad_x = (size - width as f32 * scale) / 2.0;
         let pad_y = (size - height as f32 * scale) / 2.0;
-        Letterbox { scale, pad_x, pad_y, size }
+        Letterbox {
+            scale,
+            pad_x,
+            pad_y,
+            size,
+        }
     }
 
     /// Normalised model coordinates to image pixels.
@@ -155,7 +173,12 @@ impl Letterbox {
     /// A rectangle in normalised model coordinates to image pixels.
     pub fn rect_to_image(&self, r: Rect) -> Rect {
         let tl = self.to_image(Point { x: r.x, y: r.y });
-        Rect { x: tl.x, y: tl.y, w: r.w * self.size / self.scale, h: r.h * self.size / self.scale }
+        Rect {
+            x: tl.x,
+            y: tl.y,
+            w: r.w * self.size / self.scale,
+            h: r.h * self.size / self.scale,
+        }
     }
 }
 
@@ -182,9 +205,19 @@ mod tests {
     fn letterbox_round_trips_points() {
         for (w, h) in [(640, 480), (480, 640), (1, 1000), (3000, 2000), (128, 128)] {
             let lb = Letterbox::fit(w, h, 256);
-            for p in [Point { x: 0.0, y: 0.0 }, Point { x: w as f32, y: h as f32 }, Point { x: 17.5, y: 3.25 }] {
+            for p in [
+                Point { x: 0.0, y: 0.0 },
+                Point {
+                    x: w as f32,
+                    y: h as f32,
+                },
+                Point { x: 17.5, y: 3.25 },
+            ] {
                 let back = lb.to_image(lb.to_model(p));
-                assert!(close(back.x, p.x) && close(back.y, p.y), "{w}x{h}: {p:?} -> {back:?}");
+                assert!(
+                    close(back.x, p.x) && close(back.y, p.y),
+                    "{w}x{h}: {p:?} -> {back:?}"
+                );
             }
         }
     }
@@ -203,7 +236,10 @@ mod tests {
         let lb = Letterbox::fit(1000, 500, 128);
         let r = Rect::new(0.25, 0.4, 0.1, 0.2);
         let img = lb.rect_to_image(r);
-        let br = lb.to_image(Point { x: r.right(), y: r.bottom() });
+        let br = lb.to_image(Point {
+            x: r.right(),
+            y: r.bottom(),
+        });
         assert!(close(img.right(), br.x) && close(img.bottom(), br.y));
     }
 
@@ -220,9 +256,20 @@ mod tests {
     #[test]
     fn pixel_span_clips_to_frame_and_rejects_outside_or_nan() {
         let r = Rect::new(-5.0, 90.0, 20.0, 20.0);
-        assert_eq!(r.pixel_span(100, 100), Some(PixelSpan { x0: 0, y0: 90, x1: 15, y1: 100 }));
+        assert_eq!(
+            r.pixel_span(100, 100),
+            Some(PixelSpan {
+                x0: 0,
+                y0: 90,
+                x1: 15,
+                y1: 100
+            })
+        );
         assert_eq!(Rect::new(200.0, 0.0, 5.0, 5.0).pixel_span(100, 100), None);
-        assert_eq!(Rect::new(f32::NAN, 0.0, 5.0, 5.0).pixel_span(100, 100), None);
+        assert_eq!(
+            Rect::new(f32::NAN, 0.0, 5.0, 5.0).pixel_span(100, 100),
+            None
+        );
         assert_eq!(Rect::new(0.0, 0.0, -5.0, 5.0).pixel_span(100, 100), None);
     }
 

@@ -33,7 +33,8 @@ pub fn blocks(bytes: &[u8]) -> Vec<String> {
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         let mut i = 8;
         while i + 8 <= bytes.len() {
-            let len = u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize;
+            let len =
+                u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize;
             let kind = String::from_utf8_lossy(&bytes[i + 4..i + 8]).into_owned();
             if ["eXIf", "tEXt", "iTXt", "zTXt", "iCCP", "tIME"].contains(&kind.as_str()) {
                 found.push(kind);
@@ -59,7 +60,9 @@ pub struct ExifSummary {
 /// Read an EXIF block (as `image` returns it: the TIFF structure, with or without an "Exif\0\0" head).
 pub fn summarize_exif(exif: &[u8]) -> ExifSummary {
     let tiff = exif.strip_prefix(b"Exif\0\0").unwrap_or(exif);
-    let Some(t) = Tiff::new(tiff) else { return ExifSummary::default() };
+    let Some(t) = Tiff::new(tiff) else {
+        return ExifSummary::default();
+    };
     let mut s = ExifSummary::default();
     let Some(ifd0) = t.u32(4) else { return s };
     let mut exif_ifd = None;
@@ -94,7 +97,8 @@ pub fn summarize_exif(exif: &[u8]) -> ExifSummary {
             }
         }
         if let (Some(lat), Some(lon)) = (lat, lon) {
-            let sign = |r: &Option<String>, neg: &str| if r.as_deref() == Some(neg) { -1.0 } else { 1.0 };
+            let sign =
+                |r: &Option<String>, neg: &str| if r.as_deref() == Some(neg) { -1.0 } else { 1.0 };
             s.gps = Some((lat * sign(&lat_ref, "S"), lon * sign(&lon_ref, "W")));
         }
     }
@@ -120,11 +124,19 @@ impl<'a> Tiff<'a> {
     }
     fn u16(&self, at: usize) -> Option<u16> {
         let v: [u8; 2] = self.b.get(at..at.checked_add(2)?)?.try_into().ok()?;
-        Some(if self.big { u16::from_be_bytes(v) } else { u16::from_le_bytes(v) })
+        Some(if self.big {
+            u16::from_be_bytes(v)
+        } else {
+            u16::from_le_bytes(v)
+        })
     }
     fn u32(&self, at: usize) -> Option<usize> {
         let v: [u8; 4] = self.b.get(at..at.checked_add(4)?)?.try_into().ok()?;
-        Some(if self.big { u32::from_be_bytes(v) } else { u32::from_le_bytes(v) } as usize)
+        Some(if self.big {
+            u32::from_be_bytes(v)
+        } else {
+            u32::from_le_bytes(v)
+        } as usize)
     }
     /// (tag, type, count, offset of the value field) of each entry of the directory at `at`.
     fn entries(&self, at: usize) -> impl Iterator<Item = (u16, u16, usize, usize)> + '_ {
@@ -148,7 +160,10 @@ impl<'a> Tiff<'a> {
         }
         let start = self.value_at(count, at)?;
         let raw = self.b.get(start..start.checked_add(count)?)?;
-        let text: String = String::from_utf8_lossy(raw).trim_end_matches('\0').trim().to_string();
+        let text: String = String::from_utf8_lossy(raw)
+            .trim_end_matches('\0')
+            .trim()
+            .to_string();
         (!text.is_empty()).then_some(text)
     }
     /// Three rationals (degrees, minutes, seconds) as decimal degrees.
@@ -158,7 +173,10 @@ impl<'a> Tiff<'a> {
         }
         let start = self.value_at(24, at)?;
         let part = |i: usize| {
-            let (n, d) = (self.u32(start + 8 * i)? as f64, self.u32(start + 8 * i + 4)? as f64);
+            let (n, d) = (
+                self.u32(start + 8 * i)? as f64,
+                self.u32(start + 8 * i + 4)? as f64,
+            );
             (d != 0.0).then_some(n / d)
         };
         let v = part(0)? + part(1)? / 60.0 + part(2)? / 3600.0;
@@ -175,8 +193,14 @@ mod tests {
         assert!(blocks(b"").is_empty());
         assert!(blocks(&[0xFF, 0xD8, 0xFF, 0xE1, 0x00]).is_empty());
         assert!(blocks(&[0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x00, 0xFF]).len() <= 1);
-        assert_eq!(summarize_exif(b"MM\0\x2a\xFF\xFF\xFF\xFF"), ExifSummary::default());
-        assert_eq!(summarize_exif(b"II\x2a\0\x08\0\0\0\xFF\xFF"), ExifSummary::default());
+        assert_eq!(
+            summarize_exif(b"MM\0\x2a\xFF\xFF\xFF\xFF"),
+            ExifSummary::default()
+        );
+        assert_eq!(
+            summarize_exif(b"II\x2a\0\x08\0\0\0\xFF\xFF"),
+            ExifSummary::default()
+        );
         assert_eq!(summarize_exif(b""), ExifSummary::default());
     }
 }

@@ -3,6 +3,12 @@
 //! The site loads the same files over HTTP instead, so the wasm stays small.
 
 /// MediaPipe BlazeFace short-range ("front") model, 128×128 input. Apache-2.0.
-pub const SHORT_RANGE: &[u8] = include_bytes!(concat!(env!("UNSEEN_MODELS_DIR"), "/face_detection_front_128x128.onnx"));
+pub const SHORT_RANGE: &[u8] = include_bytes!(concat!(
+    env!("UNSEEN_MODELS_DIR"),
+    "/face_detection_front_128x128.onnx"
+));
 /// MediaPipe BlazeFace full-range ("back") model, 256×256 input. Apache-2.0.
-pub const FULL_RANGE: &[u8] = include_bytes!(concat!(env!("UNSEEN_MODELS_DIR"), "/face_detection_back_256x256.onnx"));
+pub const FULL_RANGE: &[u8] = include_bytes!(concat!(
+    env!("UNSEEN_MODELS_DIR"),
+    "/face_detection_back_256x256.onnx"
+));

@@ -46,7 +46,11 @@ pub struct RedactOptions {
 
 impl Default for RedactOptions {
     fn default() -> Self {
-        RedactOptions { style: Style::Solid, shape: Shape::Ellipse, mask_scale: DEFAULT_MASK_SCALE }
+        RedactOptions {
+            style: Style::Solid,
+            shape: Shape::Ellipse,
+            mask_scale: DEFAULT_MASK_SCALE,
+        }
     }
 }
 
@@ -71,7 +75,9 @@ impl std::str::FromStr for Style {
             "solid" => Ok(Style::Solid),
             "pixelate" => Ok(Style::Pixelate),
             "blur" => Ok(Style::Blur),
-            _ => Err(Error::invalid(format!("unknown style '{s}': use solid, pixelate or blur"))),
+            _ => Err(Error::invalid(format!(
+                "unknown style '{s}': use solid, pixelate or blur"
+            ))),
         }
     }
 }
@@ -82,7 +88,9 @@ impl std::str::FromStr for Shape {
         match s {
             "box" => Ok(Shape::Box),
             "ellipse" => Ok(Shape::Ellipse),
-            _ => Err(Error::invalid(format!("unknown shape '{s}': use box or ellipse"))),
+            _ => Err(Error::invalid(format!(
+                "unknown shape '{s}': use box or ellipse"
+            ))),
         }
     }
 }
@@ -94,13 +102,24 @@ pub fn mask_region(face: &Rect, options: &RedactOptions) -> Rect {
 
 /// Cover every face in `rgba` (`width`×`height`, 4 bytes a pixel). Regions partly outside the frame are
 /// clipped; regions wholly outside, empty or not finite are skipped.
-pub fn cover_faces(rgba: &mut [u8], width: u32, height: u32, faces: &[Rect], options: RedactOptions) -> Result<()> {
+pub fn cover_faces(
+    rgba: &mut [u8],
+    width: u32,
+    height: u32,
+    faces: &[Rect],
+    options: RedactOptions,
+) -> Result<()> {
     check_rgba(rgba.len(), width, height)?;
     let options = options.validated()?;
     for face in faces {
         let region = mask_region(face, &options);
-        let Some(span) = region.pixel_span(width, height) else { continue };
-        let mask = Mask { region, shape: options.shape };
+        let Some(span) = region.pixel_span(width, height) else {
+            continue;
+        };
+        let mask = Mask {
+            region,
+            shape: options.shape,
+        };
         match options.style {
             Style::Solid => solid(rgba, width, span, &mask),
             Style::Pixelate => pixelate(rgba, width, span, &mask),
@@ -154,7 +173,12 @@ fn pixelate(rgba: &mut [u8], width: u32, span: PixelSpan, mask: &Mask) {
         (first..)
             .map(move |k| origin + k * cell)
             .take_while(move |&start| start < hi as i64)
-            .map(move |start| (start.max(lo as i64) as u32, (start + cell).min(hi as i64) as u32))
+            .map(move |start| {
+                (
+                    start.max(lo as i64) as u32,
+                    (start + cell).min(hi as i64) as u32,
+                )
+            })
     };
     for (y0, y1) in cells(span.y0, span.y1, mask.region.y) {
         for (x0, x1) in cells(span.x0, span.x1, mask.region.x) {
@@ -184,7 +208,8 @@ fn pixelate(rgba: &mut [u8], width: u32, span: PixelSpan, mask: &Mask) {
 
 fn blur(rgba: &mut [u8], width: u32, span: PixelSpan, mask: &Mask) {
     let (w, h) = (span.width() as usize, span.height() as usize);
-    let radius = ((mask.region.w.max(mask.region.h) * BLUR_RADIUS_FRACTION).round() as usize).max(2);
+    let radius =
+        ((mask.region.w.max(mask.region.h) * BLUR_RADIUS_FRACTION).round() as usize).max(2);
     // Work on a copy of the span only, so no pixel outside it is read or written.
     let mut buf = vec![[0f32; 3]; w * h];
     for y in 0..h {
@@ -261,7 +286,12 @@ mod tests {
         for y in 0..30u32 {
             for x in 0..40u32 {
                 let n = (x * 7919 + y * 104_729).wrapping_mul(2_654_435_761) >> 24;
-                v.extend_from_slice(&[64 + (n % 192) as u8, 64 + (n / 3 % 192) as u8, 64 + (n / 7 % 192) as u8, 255]);
+                v.extend_from_slice(&[
+                    64 + (n % 192) as u8,
+                    64 + (n / 3 % 192) as u8,
+                    64 + (n / 7 % 192) as u8,
+                    255,
+                ]);
             }
         }
         v
@@ -272,12 +302,28 @@ mod tests {
         [v[i], v[i + 1], v[i + 2], v[i + 3]]
     }
 
-    const FACE: Rect = Rect { x: 10.0, y: 10.0, w: 10.0, h: 10.0 };
+    const FACE: Rect = Rect {
+        x: 10.0,
+        y: 10.0,
+        w: 10.0,
+        h: 10.0,
+    };
 
     fn run(style: Style, shape: Shape) -> (Vec<u8>, Vec<u8>) {
         let before = frame();
         let mut after = before.clone();
-        cover_faces(&mut after, 40, 30, &[FACE], RedactOptions { style, shape, mask_scale: 1.0 }).unwrap();
+        cover_faces(
+            &mut after,
+            40,
+            30,
+            &[FACE],
+            RedactOptions {
+                style,
+                shape,
+                mask_scale: 1.0,
+            },
+        )
+        .unwrap();
         (before, after)
     }
 
@@ -290,11 +336,19 @@ mod tests {
                     for x in 0..40 {
                         let inside_box = (10..20).contains(&x) && (10..20).contains(&y);
                         if !inside_box {
-                            assert_eq!(px(&before, x, y), px(&after, x, y), "{style:?} {shape:?} changed ({x},{y})");
+                            assert_eq!(
+                                px(&before, x, y),
+                                px(&after, x, y),
+                                "{style:?} {shape:?} changed ({x},{y})"
+                            );
                         }
                     }
                 }
-                assert_ne!(px(&before, 15, 15), px(&after, 15, 15), "{style:?} {shape:?} left the centre");
+                assert_ne!(
+                    px(&before, 15, 15),
+                    px(&after, 15, 15),
+                    "{style:?} {shape:?} left the centre"
+                );
             }
         }
     }
@@ -330,9 +384,24 @@ mod tests {
     #[test]
     fn faces_at_and_beyond_the_edge_are_clipped_not_refused() {
         let mut img = frame();
-        let faces = [Rect::new(-5.0, -5.0, 10.0, 10.0), Rect::new(35.0, 25.0, 20.0, 20.0), Rect::new(100.0, 100.0, 5.0, 5.0)];
+        let faces = [
+            Rect::new(-5.0, -5.0, 10.0, 10.0),
+            Rect::new(35.0, 25.0, 20.0, 20.0),
+            Rect::new(100.0, 100.0, 5.0, 5.0),
+        ];
         for style in [Style::Solid, Style::Pixelate, Style::Blur] {
-            cover_faces(&mut img, 40, 30, &faces, RedactOptions { style, shape: Shape::Box, mask_scale: 1.3 }).unwrap();
+            cover_faces(
+                &mut img,
+                40,
+                30,
+                &faces,
+                RedactOptions {
+                    style,
+                    shape: Shape::Box,
+                    mask_scale: 1.3,
+                },
+            )
+            .unwrap();
         }
         assert_eq!(px(&img, 0, 0), SOLID);
     }
@@ -342,8 +411,28 @@ mod tests {
         let mut img = frame();
         let opts = RedactOptions::default();
         assert!(cover_faces(&mut img[..100], 40, 30, &[FACE], opts).is_err());
-        assert!(cover_faces(&mut img, 40, 30, &[FACE], RedactOptions { mask_scale: f32::NAN, ..opts }).is_err());
-        assert!(cover_faces(&mut img, 40, 30, &[FACE], RedactOptions { mask_scale: 0.5, ..opts }).is_err());
+        assert!(cover_faces(
+            &mut img,
+            40,
+            30,
+            &[FACE],
+            RedactOptions {
+                mask_scale: f32::NAN,
+                ..opts
+            }
+        )
+        .is_err());
+        assert!(cover_faces(
+            &mut img,
+            40,
+            30,
+            &[FACE],
+            RedactOptions {
+                mask_scale: 0.5,
+                ..opts
+            }
+        )
+        .is_err());
         let nan_face = Rect::new(f32::NAN, 0.0, 1.0, 1.0);
         assert!(cover_faces(&mut img, 40, 30, &[nan_face], opts).is_ok());
     }
@@ -352,10 +441,18 @@ mod tests {
     fn blur_is_strong() {
         let (before, after) = run(Style::Blur, Shape::Box);
         let spread = |v: &[u8]| {
-            let values: Vec<f32> = (10..20).flat_map(|y| (10..20).map(move |x| (x, y))).map(|(x, y)| px(v, x, y)[0] as f32).collect();
+            let values: Vec<f32> = (10..20)
+                .flat_map(|y| (10..20).map(move |x| (x, y)))
+                .map(|(x, y)| px(v, x, y)[0] as f32)
+                .collect();
             let mean = values.iter().sum::<f32>() / values.len() as f32;
             values.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / values.len() as f32
         };
-        assert!(spread(&after) * 10.0 < spread(&before), "{} vs {}", spread(&after), spread(&before));
+        assert!(
+            spread(&after) * 10.0 < spread(&before),
+            "{} vs {}",
+            spread(&after),
+            spread(&before)
+        );
     }
 }

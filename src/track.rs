@@ -47,10 +47,17 @@ impl Tracker {
     /// Feed this frame's detections, taken at `now_ms`; returns the boxes to cover: every detection as
     /// it is, and every face missed but seen within [`HOLD_MS`], moved and grown.
     pub fn update(&mut self, faces: &[Rect], now_ms: f64) -> Vec<Rect> {
-        let now = if now_ms.is_finite() { now_ms } else { self.latest() };
+        let now = if now_ms.is_finite() {
+            now_ms
+        } else {
+            self.latest()
+        };
         let mut matched = vec![false; self.tracks.len()];
         let mut fresh = Vec::new();
-        for face in faces.iter().filter(|f| f.is_finite() && f.w > 0.0 && f.h > 0.0) {
+        for face in faces
+            .iter()
+            .filter(|f| f.is_finite() && f.w > 0.0 && f.h > 0.0)
+        {
             let best = self
                 .tracks
                 .iter()
@@ -73,7 +80,12 @@ impl Tracker {
                     t.rect = *face;
                     t.last_seen = now;
                 }
-                None => fresh.push(Track { rect: *face, vx: 0.0, vy: 0.0, last_seen: now }),
+                None => fresh.push(Track {
+                    rect: *face,
+                    vx: 0.0,
+                    vy: 0.0,
+                    last_seen: now,
+                }),
             }
         }
         self.tracks.retain(|t| now - t.last_seen <= HOLD_MS);
@@ -108,7 +120,12 @@ fn covered(t: &Track, now: f64) -> Rect {
         return t.rect;
     }
     let c = t.rect.center();
-    let moved = Rect::from_center(c.x + t.vx * age as f32, c.y + t.vy * age as f32, t.rect.w, t.rect.h);
+    let moved = Rect::from_center(
+        c.x + t.vx * age as f32,
+        c.y + t.vy * age as f32,
+        t.rect.w,
+        t.rect.h,
+    );
     let growth = (1.0 + GROWTH_PER_SECOND * age as f32 / 1000.0).max(MIN_HELD_GROWTH);
     // Grow around the moved box and keep covering where the face was last seen too.
     let grown = moved.scaled(growth);
@@ -118,17 +135,30 @@ fn covered(t: &Track, now: f64) -> Rect {
 fn union(a: &Rect, b: &Rect) -> Rect {
     let x = a.x.min(b.x);
     let y = a.y.min(b.y);
-    Rect::new(x, y, a.right().max(b.right()) - x, a.bottom().max(b.bottom()) - y)
+    Rect::new(
+        x,
+        y,
+        a.right().max(b.right()) - x,
+        a.bottom().max(b.bottom()) - y,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const FACE: Rect = Rect { x: 100.0, y: 100.0, w: 50.0, h: 50.0 };
+    const FACE: Rect = Rect {
+        x: 100.0,
+        y: 100.0,
+        w: 50.0,
+        h: 50.0,
+    };
 
     fn contains(outer: &Rect, inner: &Rect) -> bool {
-        outer.x <= inner.x && outer.y <= inner.y && outer.right() >= inner.right() && outer.bottom() >= inner.bottom()
+        outer.x <= inner.x
+            && outer.y <= inner.y
+            && outer.right() >= inner.right()
+            && outer.bottom() >= inner.bottom()
     }
 
     #[test]
@@ -144,7 +174,11 @@ mod tests {
         for ms in [33.0, 200.0, 500.0, HOLD_MS] {
             let c = t.update(&[], ms);
             assert_eq!(c.len(), 1, "at {ms} ms");
-            assert!(contains(&c[0], &FACE.scaled(1.1)), "at {ms} ms the held box is grown: {:?}", c[0]);
+            assert!(
+                contains(&c[0], &FACE.scaled(1.1)),
+                "at {ms} ms the held box is grown: {:?}",
+                c[0]
+            );
         }
         assert!(t.update(&[], HOLD_MS + 1.0).is_empty());
     }
@@ -155,14 +189,27 @@ mod tests {
         // Moving right at 0.3 px/ms (10 px a frame at 30 fps).
         for i in 0..5 {
             let ms = i as f64 * 33.0;
-            t.update(&[Rect { x: FACE.x + 0.3 * ms as f32, ..FACE }], ms);
+            t.update(
+                &[Rect {
+                    x: FACE.x + 0.3 * ms as f32,
+                    ..FACE
+                }],
+                ms,
+            );
         }
         let last_seen = 4.0 * 33.0;
         let ms = last_seen + 300.0;
-        let truth = Rect { x: FACE.x + 0.3 * ms as f32, ..FACE };
+        let truth = Rect {
+            x: FACE.x + 0.3 * ms as f32,
+            ..FACE
+        };
         let c = t.update(&[], ms);
         assert_eq!(c.len(), 1);
-        assert!(contains(&c[0], &truth), "{:?} does not cover {truth:?}", c[0]);
+        assert!(
+            contains(&c[0], &truth),
+            "{:?} does not cover {truth:?}",
+            c[0]
+        );
     }
 
     #[test]
@@ -172,14 +219,21 @@ mod tests {
         assert_eq!(t.update(&[FACE, other], 0.0).len(), 2);
         // One missed: still two covered.
         assert_eq!(t.update(&[other], 33.0).len(), 2);
-        let third = Rect { x: 250.0, y: 300.0, ..FACE };
+        let third = Rect {
+            x: 250.0,
+            y: 300.0,
+            ..FACE
+        };
         assert_eq!(t.update(&[FACE, other, third], 66.0).len(), 3);
     }
 
     #[test]
     fn nonsense_input_is_ignored() {
         let mut t = Tracker::new();
-        let bad = [Rect::new(f32::NAN, 0.0, 1.0, 1.0), Rect::new(0.0, 0.0, -5.0, 5.0)];
+        let bad = [
+            Rect::new(f32::NAN, 0.0, 1.0, 1.0),
+            Rect::new(0.0, 0.0, -5.0, 5.0),
+        ];
         assert!(t.update(&bad, 0.0).is_empty());
         t.update(&[FACE], 10.0);
         assert_eq!(t.update(&[], f64::NAN).len(), 1);

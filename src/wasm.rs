@@ -47,7 +47,9 @@ impl FaceDetector {
     /// Load a model (the 128 short-range or the 256 full-range BlazeFace file).
     #[wasm_bindgen(constructor)]
     pub fn new(model: &[u8], threshold: f32, overlap: f32) -> Result<FaceDetector, JsError> {
-        let options = DetectOptions { threshold, overlap }.validated().map_err(js)?;
+        let options = DetectOptions { threshold, overlap }
+            .validated()
+            .map_err(js)?;
         let inner = Detector::new(model).map_err(js)?;
         Ok(FaceDetector { inner, options })
     }
@@ -61,7 +63,9 @@ impl FaceDetector {
     /// Change the score threshold and the overlap (IoU) above which boxes merge; both 0..1.
     #[wasm_bindgen(js_name = setOptions)]
     pub fn set_options(&mut self, threshold: f32, overlap: f32) -> Result<(), JsError> {
-        self.options = DetectOptions { threshold, overlap }.validated().map_err(js)?;
+        self.options = DetectOptions { threshold, overlap }
+            .validated()
+            .map_err(js)?;
         Ok(())
     }
 
@@ -74,17 +78,31 @@ impl FaceDetector {
 
     /// Faces in a photo, searched more thoroughly than a live frame (see `detect::photo`).
     #[wasm_bindgen(js_name = detectPhoto)]
-    pub fn detect_photo(&mut self, rgba: &[u8], width: u32, height: u32) -> Result<Vec<f32>, JsError> {
+    pub fn detect_photo(
+        &mut self,
+        rgba: &[u8],
+        width: u32,
+        height: u32,
+    ) -> Result<Vec<f32>, JsError> {
         let frame = Frame::new(rgba, width, height).map_err(js)?;
-        let faces = detect::photo::detect_photo(&mut self.inner, frame, self.options).map_err(js)?;
+        let faces =
+            detect::photo::detect_photo(&mut self.inner, frame, self.options).map_err(js)?;
         Ok(flatten(&faces))
     }
 
     /// Every anchor's box scoring at least `minScore`, before the threshold and the merge, for the
     /// "show the workings" views. Same layout as `detect`.
-    pub fn candidates(&mut self, rgba: &[u8], width: u32, height: u32, min_score: f32) -> Result<Vec<f32>, JsError> {
+    pub fn candidates(
+        &mut self,
+        rgba: &[u8],
+        width: u32,
+        height: u32,
+        min_score: f32,
+    ) -> Result<Vec<f32>, JsError> {
         if !(0.0..=1.0).contains(&min_score) {
-            return Err(js(Error::invalid("the minimum score must be a number from 0 to 1")));
+            return Err(js(Error::invalid(
+                "the minimum score must be a number from 0 to 1",
+            )));
         }
         let frame = Frame::new(rgba, width, height).map_err(js)?;
         let raw = self.inner.candidates(frame, min_score).map_err(js)?;
@@ -163,10 +181,19 @@ impl LiveSession {
 
     /// How faces are covered in protect mode.
     #[wasm_bindgen(js_name = setCover)]
-    pub fn set_cover(&mut self, style: Style, shape: Shape, mask_scale: f32) -> Result<(), JsError> {
-        self.cover = RedactOptions { style: core_style(style)?, shape: core_shape(shape)?, mask_scale }
-            .validated()
-            .map_err(js)?;
+    pub fn set_cover(
+        &mut self,
+        style: Style,
+        shape: Shape,
+        mask_scale: f32,
+    ) -> Result<(), JsError> {
+        self.cover = RedactOptions {
+            style: core_style(style)?,
+            shape: core_shape(shape)?,
+            mask_scale,
+        }
+        .validated()
+        .map_err(js)?;
         Ok(())
     }
 
@@ -177,9 +204,20 @@ impl LiveSession {
 
     /// One camera frame taken at `nowMs`: returns the faces found ([`FACE_LEN`] numbers each). When
     /// `protect` is set, every face found or recently seen is covered in `rgba` before it returns.
-    pub fn process(&mut self, rgba: &mut [u8], width: u32, height: u32, now_ms: f64, protect: bool) -> Result<Vec<f32>, JsError> {
+    pub fn process(
+        &mut self,
+        rgba: &mut [u8],
+        width: u32,
+        height: u32,
+        now_ms: f64,
+        protect: bool,
+    ) -> Result<Vec<f32>, JsError> {
         let frame = Frame::new(rgba, width, height).map_err(js)?;
-        let faces = self.detector.inner.detect(frame, self.detector.options).map_err(js)?;
+        let faces = self
+            .detector
+            .inner
+            .detect(frame, self.detector.options)
+            .map_err(js)?;
         let boxes: Vec<Rect> = faces.iter().map(|f| f.rect).collect();
         let tracked = self.tracker.update(&boxes, now_ms);
         self.covered.clear();
@@ -187,7 +225,12 @@ impl LiveSession {
             redact::cover_faces(rgba, width, height, &tracked, self.cover).map_err(js)?;
             for r in &tracked {
                 if let Some(s) = redact::mask_region(r, &self.cover).pixel_span(width, height) {
-                    self.covered.extend_from_slice(&[s.x0 as f32, s.y0 as f32, s.width() as f32, s.height() as f32]);
+                    self.covered.extend_from_slice(&[
+                        s.x0 as f32,
+                        s.y0 as f32,
+                        s.width() as f32,
+                        s.height() as f32,
+                    ]);
                 }
             }
         }
@@ -230,10 +273,20 @@ pub fn redact(
     mask_scale: f32,
 ) -> Result<(), JsError> {
     if boxes.len() % BOX_LEN != 0 {
-        return Err(js(Error::invalid(format!("boxes must hold 4 numbers per face, not {}", boxes.len()))));
+        return Err(js(Error::invalid(format!(
+            "boxes must hold 4 numbers per face, not {}",
+            boxes.len()
+        ))));
     }
-    let faces: Vec<Rect> = boxes.chunks_exact(BOX_LEN).map(|b| Rect::new(b[0], b[1], b[2], b[3])).collect();
-    let options = RedactOptions { style: core_style(style)?, shape: core_shape(shape)?, mask_scale };
+    let faces: Vec<Rect> = boxes
+        .chunks_exact(BOX_LEN)
+        .map(|b| Rect::new(b[0], b[1], b[2], b[3]))
+        .collect();
+    let options = RedactOptions {
+        style: core_style(style)?,
+        shape: core_shape(shape)?,
+        mask_scale,
+    };
     redact::cover_faces(rgba, width, height, &faces, options).map_err(js)
 }
 
@@ -242,7 +295,9 @@ fn core_style(style: Style) -> Result<redact::Style, JsError> {
         Style::Solid => Ok(redact::Style::Solid),
         Style::Pixelate => Ok(redact::Style::Pixelate),
         Style::Blur => Ok(redact::Style::Blur),
-        Style::__Invalid => Err(js(Error::invalid("the style must be solid, pixelate or blur"))),
+        Style::__Invalid => Err(js(Error::invalid(
+            "the style must be solid, pixelate or blur",
+        ))),
     }
 }
 
@@ -283,12 +338,21 @@ impl DecodedImage {
 #[wasm_bindgen(js_name = decodeImage)]
 pub fn decode_image(bytes: &[u8]) -> Result<DecodedImage, JsError> {
     let d = image_io::decode(bytes).map_err(js)?;
-    Ok(DecodedImage { rgba: d.rgba, width: d.width, height: d.height })
+    Ok(DecodedImage {
+        rgba: d.rgba,
+        width: d.width,
+        height: d.height,
+    })
 }
 
 /// Encode RGBA pixels as a file with no metadata: `format` is "jpg" or "png".
 #[wasm_bindgen(js_name = encodeImage)]
-pub fn encode_image(rgba: &[u8], width: u32, height: u32, format: &str) -> Result<Vec<u8>, JsError> {
+pub fn encode_image(
+    rgba: &[u8],
+    width: u32,
+    height: u32,
+    format: &str,
+) -> Result<Vec<u8>, JsError> {
     let format = image_io::OutputFormat::from_extension(format).map_err(js)?;
     image_io::encode(rgba, width, height, format).map_err(js)
 }

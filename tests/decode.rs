@@ -23,11 +23,25 @@ fn exif_orientation_6_is_turned_upright_and_the_face_found() {
     let jpeg = jpeg_with_exif(&upright.rotated_ccw(), 6);
     let d = decode(&jpeg).unwrap();
     assert_eq!((d.width, d.height), (512, 400), "orientation applied");
-    assert!(d.exif.is_some(), "the EXIF block is reported so the user can see what export removes");
-    let img = Img { rgba: d.rgba, width: d.width, height: d.height };
-    let faces = Detector::new(models::SHORT_RANGE).unwrap().detect(img.frame(), DetectOptions::default()).unwrap();
+    assert!(
+        d.exif.is_some(),
+        "the EXIF block is reported so the user can see what export removes"
+    );
+    let img = Img {
+        rgba: d.rgba,
+        width: d.width,
+        height: d.height,
+    };
+    let faces = Detector::new(models::SHORT_RANGE)
+        .unwrap()
+        .detect(img.frame(), DetectOptions::default())
+        .unwrap();
     assert_eq!(faces.len(), 1);
-    assert!(common::iou(&faces[0].rect, common::ASTRONAUT_FACE) > 0.5, "{:?}", faces[0].rect);
+    assert!(
+        common::iou(&faces[0].rect, common::ASTRONAUT_FACE) > 0.5,
+        "{:?}",
+        faces[0].rect
+    );
     let [right_eye, left_eye, nose, ..] = faces[0].landmarks;
     assert!(right_eye.y < nose.y && left_eye.y < nose.y, "upright");
 }
@@ -36,7 +50,11 @@ fn exif_orientation_6_is_turned_upright_and_the_face_found() {
 fn every_orientation_gives_the_same_upright_size() {
     let img = astronaut_strip();
     for orientation in 1..=8u16 {
-        let stored = if orientation >= 5 { img.rotated_ccw() } else { img.clone() };
+        let stored = if orientation >= 5 {
+            img.rotated_ccw()
+        } else {
+            img.clone()
+        };
         let d = decode(&jpeg_with_exif(&stored, orientation)).unwrap();
         assert_eq!((d.width, d.height), (512, 400), "orientation {orientation}");
     }
@@ -49,7 +67,11 @@ fn a_malformed_exif_block_does_not_cost_the_photo() {
     let at = jpeg.windows(4).position(|w| w == b"MM\0\x2a").unwrap();
     jpeg[at..at + 4].copy_from_slice(b"XXXX");
     let d = decode(&jpeg).unwrap();
-    assert_eq!((d.width, d.height), (512, 400), "no orientation could be read, so none is applied");
+    assert_eq!(
+        (d.width, d.height),
+        (512, 400),
+        "no orientation could be read, so none is applied"
+    );
 }
 
 #[test]
@@ -59,17 +81,39 @@ fn every_supported_format_decodes() {
     let dynamic = DynamicImage::ImageRgba8(rgba);
     let variants: Vec<(&str, DynamicImage, ImageFormat)> = vec![
         ("png rgba8", dynamic.clone(), ImageFormat::Png),
-        ("png rgb16", DynamicImage::ImageRgb16(dynamic.to_rgb16()), ImageFormat::Png),
-        ("png gray", DynamicImage::ImageLuma8(dynamic.to_luma8()), ImageFormat::Png),
-        ("jpeg", DynamicImage::ImageRgb8(dynamic.to_rgb8()), ImageFormat::Jpeg),
+        (
+            "png rgb16",
+            DynamicImage::ImageRgb16(dynamic.to_rgb16()),
+            ImageFormat::Png,
+        ),
+        (
+            "png gray",
+            DynamicImage::ImageLuma8(dynamic.to_luma8()),
+            ImageFormat::Png,
+        ),
+        (
+            "jpeg",
+            DynamicImage::ImageRgb8(dynamic.to_rgb8()),
+            ImageFormat::Jpeg,
+        ),
         ("webp", dynamic.clone(), ImageFormat::WebP),
         ("gif", dynamic.clone(), ImageFormat::Gif),
-        ("bmp", DynamicImage::ImageRgb8(dynamic.to_rgb8()), ImageFormat::Bmp),
-        ("tiff", DynamicImage::ImageRgb8(dynamic.to_rgb8()), ImageFormat::Tiff),
+        (
+            "bmp",
+            DynamicImage::ImageRgb8(dynamic.to_rgb8()),
+            ImageFormat::Bmp,
+        ),
+        (
+            "tiff",
+            DynamicImage::ImageRgb8(dynamic.to_rgb8()),
+            ImageFormat::Tiff,
+        ),
     ];
     for (name, image, format) in variants {
         let mut bytes = Vec::new();
-        image.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
+        image
+            .write_to(&mut Cursor::new(&mut bytes), format)
+            .unwrap();
         let d = decode(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!((d.width, d.height), (128, 100), "{name}");
         assert_eq!(d.rgba.len(), 128 * 100 * 4, "{name}");
@@ -89,7 +133,9 @@ fn png_declaring(width: u32, height: u32) -> Vec<u8> {
     ihdr.extend_from_slice(&height.to_be_bytes());
     ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
     // A zlib stream with one stored block of 8 zero bytes (adler32 of 8 zeros is 0x00080001).
-    let idat = [0x78, 0x01, 0x01, 8, 0, 0xF7, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x08, 0x00, 0x01];
+    let idat = [
+        0x78, 0x01, 0x01, 8, 0, 0xF7, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x08, 0x00, 0x01,
+    ];
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     chunk(&mut png, b"IHDR", &ihdr);
     chunk(&mut png, b"IDAT", &idat);
@@ -102,7 +148,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -113,7 +163,10 @@ fn decompression_bombs_are_refused_at_once() {
     for (w, h) in [(30000, 30000), (100_000, 10), (9000, 9000)] {
         let started = Instant::now();
         let err = decode(&png_declaring(w, h)).err().expect("refused");
-        assert!(matches!(err, Error::TooLarge { .. } | Error::TooLargeToDecode { .. }), "{w}x{h}: {err}");
+        assert!(
+            matches!(err, Error::TooLarge { .. } | Error::TooLargeToDecode { .. }),
+            "{w}x{h}: {err}"
+        );
         assert!(started.elapsed().as_millis() < 500);
         assert!(err.to_string().contains("megapixels"), "{err}");
     }
@@ -121,11 +174,22 @@ fn decompression_bombs_are_refused_at_once() {
 
 #[test]
 fn bad_bytes_get_one_clear_sentence() {
-    let good = encode(&astronaut_strip().rgba, 512, 400, OutputFormat::Jpeg { quality: 80 }).unwrap();
+    let good = encode(
+        &astronaut_strip().rgba,
+        512,
+        400,
+        OutputFormat::Jpeg { quality: 80 },
+    )
+    .unwrap();
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("empty", vec![]),
         ("text", b"this is not an image at all, just words".to_vec()),
-        ("random", (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect()),
+        (
+            "random",
+            (0..4096u32)
+                .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+                .collect(),
+        ),
         ("truncated jpeg", good[..good.len() / 3].to_vec()),
         ("header only", good[..200].to_vec()),
         ("heic", b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec()),
@@ -136,7 +200,10 @@ fn bad_bytes_get_one_clear_sentence() {
             Ok(d) => assert!(name == "truncated jpeg" && d.width == 512, "{name} decoded"),
             Err(e) => {
                 let msg = e.to_string();
-                assert!(!msg.is_empty() && !msg.contains('\n') && msg.len() < 200, "{name}: {msg:?}");
+                assert!(
+                    !msg.is_empty() && !msg.contains('\n') && msg.len() < 200,
+                    "{name}: {msg:?}"
+                );
             }
         }
     }
@@ -153,6 +220,9 @@ fn the_exif_summary_names_camera_date_software_and_place() {
     assert_eq!(s.date.as_deref(), Some("2024:05:01 12:34:56"));
     let (lat, lon) = s.gps.expect("GPS");
     assert!((lat - (51.0 + 34.0 / 60.0 + 12.0 / 3600.0)).abs() < 1e-9);
-    assert!((lon + (10.0 / 60.0 + 45.0 / 3600.0)).abs() < 1e-9, "west is negative");
+    assert!(
+        (lon + (10.0 / 60.0 + 45.0 / 3600.0)).abs() < 1e-9,
+        "west is negative"
+    );
     assert_eq!(unseen::metadata::blocks(&jpeg), ["EXIF"]);
 }

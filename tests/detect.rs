@@ -27,10 +27,17 @@ fn the_constant_of_shape_fix_is_what_makes_them_load() {
     for bytes in [models::SHORT_RANGE, models::FULL_RANGE] {
         let onnx = tract_onnx::onnx();
         let mut proto = onnx.proto_model_for_read(&mut &bytes[..]).unwrap();
-        let untouched = onnx.model_for_proto_model(&proto).and_then(|m| m.into_typed());
-        assert!(untouched.is_err(), "tract now types the unfixed model: the fix may no longer be needed");
+        let untouched = onnx
+            .model_for_proto_model(&proto)
+            .and_then(|m| m.into_typed());
+        assert!(
+            untouched.is_err(),
+            "tract now types the unfixed model: the fix may no longer be needed"
+        );
         assert!(unseen::detect::model::fix_constant_of_shape_type(&mut proto) > 0);
-        onnx.model_for_proto_model(&proto).and_then(|m| m.into_typed()).expect("fixed model types");
+        onnx.model_for_proto_model(&proto)
+            .and_then(|m| m.into_typed())
+            .expect("fixed model types");
     }
 }
 
@@ -38,17 +45,29 @@ fn the_constant_of_shape_fix_is_what_makes_them_load() {
 fn finds_the_astronaut_and_her_landmarks() {
     let img = load("astronaut.png");
     for mut detector in [short(), full()] {
-        let faces = detector.detect(img.frame(), DetectOptions::default()).unwrap();
+        let faces = detector
+            .detect(img.frame(), DetectOptions::default())
+            .unwrap();
         assert_eq!(faces.len(), 1, "{:?}: {faces:?}", detector.variant());
         let f = faces[0];
-        assert!(iou(&f.rect, ASTRONAUT_FACE) > 0.6, "{:?}: {:?}", detector.variant(), f.rect);
+        assert!(
+            iou(&f.rect, ASTRONAUT_FACE) > 0.6,
+            "{:?}: {:?}",
+            detector.variant(),
+            f.rect
+        );
         assert!(f.score > 0.8);
         let [right_eye, left_eye, nose, mouth, ..] = f.landmarks;
         // The person's right eye is on the image's left; eyes above nose above mouth.
         assert!(right_eye.x < left_eye.x);
         assert!(right_eye.y < nose.y && left_eye.y < nose.y && nose.y < mouth.y);
         for p in f.landmarks {
-            assert!(p.x > f.rect.x - 10.0 && p.x < f.rect.right() + 10.0 && p.y > f.rect.y && p.y < f.rect.bottom());
+            assert!(
+                p.x > f.rect.x - 10.0
+                    && p.x < f.rect.right() + 10.0
+                    && p.y > f.rect.y
+                    && p.y < f.rect.bottom()
+            );
         }
     }
 }
@@ -56,27 +75,45 @@ fn finds_the_astronaut_and_her_landmarks() {
 #[test]
 fn landmarks_follow_a_mirrored_face() {
     let img = load("astronaut.png").mirrored();
-    let faces = short().detect(img.frame(), DetectOptions::default()).unwrap();
+    let faces = short()
+        .detect(img.frame(), DetectOptions::default())
+        .unwrap();
     assert_eq!(faces.len(), 1);
     let [right_eye, left_eye, ..] = faces[0].landmarks;
-    assert!(right_eye.x < left_eye.x, "keypoints are the person's, so the order holds in a mirror too");
-    let mirrored = (512.0 - ASTRONAUT_FACE.0 - ASTRONAUT_FACE.2, ASTRONAUT_FACE.1, ASTRONAUT_FACE.2, ASTRONAUT_FACE.3);
+    assert!(
+        right_eye.x < left_eye.x,
+        "keypoints are the person's, so the order holds in a mirror too"
+    );
+    let mirrored = (
+        512.0 - ASTRONAUT_FACE.0 - ASTRONAUT_FACE.2,
+        ASTRONAUT_FACE.1,
+        ASTRONAUT_FACE.2,
+        ASTRONAUT_FACE.3,
+    );
     assert!(iou(&faces[0].rect, mirrored) > 0.6);
 }
 
 #[test]
 fn finds_the_cameraman() {
     let img = load("camera.png");
-    let faces = short().detect(img.frame(), DetectOptions::default()).unwrap();
+    let faces = short()
+        .detect(img.frame(), DetectOptions::default())
+        .unwrap();
     assert_eq!(faces.len(), 1, "{faces:?}");
     let c = faces[0].rect.center();
-    assert!((190.0..260.0).contains(&c.x) && (130.0..200.0).contains(&c.y), "{:?}", faces[0].rect);
+    assert!(
+        (190.0..260.0).contains(&c.x) && (130.0..200.0).contains(&c.y),
+        "{:?}",
+        faces[0].rect
+    );
 }
 
 #[test]
 fn finds_two_faces_of_different_sizes_in_a_webcam_frame() {
     let (frame, expected) = two_face_frame();
-    let mut faces = short().detect(frame.frame(), DetectOptions::default()).unwrap();
+    let mut faces = short()
+        .detect(frame.frame(), DetectOptions::default())
+        .unwrap();
     assert_eq!(faces.len(), 2, "{faces:?}");
     faces.sort_by(|a, b| a.rect.x.total_cmp(&b.rect.x));
     for (f, e) in faces.iter().zip(expected) {
@@ -86,9 +123,16 @@ fn finds_two_faces_of_different_sizes_in_a_webcam_frame() {
 
 #[test]
 fn photos_without_people_have_no_faces() {
-    for name in ["coffee.png", "chelsea.png", "rocket.jpg", "motorcycle_left.png"] {
+    for name in [
+        "coffee.png",
+        "chelsea.png",
+        "rocket.jpg",
+        "motorcycle_left.png",
+    ] {
         let img = load(name);
-        let faces = short().detect(img.frame(), DetectOptions::default()).unwrap();
+        let faces = short()
+            .detect(img.frame(), DetectOptions::default())
+            .unwrap();
         assert!(faces.is_empty(), "{name}: {faces:?}");
     }
 }
@@ -97,12 +141,28 @@ fn photos_without_people_have_no_faces() {
 fn threshold_and_overlap_change_the_result() {
     let img = load("astronaut.png");
     let mut d = short();
-    let none = d.detect(img.frame(), DetectOptions { threshold: 0.999, ..Default::default() }).unwrap();
+    let none = d
+        .detect(
+            img.frame(),
+            DetectOptions {
+                threshold: 0.999,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     assert!(none.is_empty());
     // Without merging, the raw candidates around one face are many.
     let raw = d.candidates(img.frame(), 0.5).unwrap();
     assert!(raw.len() > 1, "{}", raw.len());
-    let unmerged = d.detect(img.frame(), DetectOptions { threshold: 0.5, overlap: 1.0 }).unwrap();
+    let unmerged = d
+        .detect(
+            img.frame(),
+            DetectOptions {
+                threshold: 0.5,
+                overlap: 1.0,
+            },
+        )
+        .unwrap();
     assert_eq!(unmerged.len(), raw.len());
 }
 
@@ -124,7 +184,10 @@ fn the_network_input_is_the_letterboxed_frame() {
 fn bad_model_bytes_are_refused_with_a_sentence() {
     for bytes in [&b""[..], b"not a model", &models::SHORT_RANGE[..1000]] {
         let err = Detector::new(bytes).err().expect("refused").to_string();
-        assert!(err.starts_with("the face-detection model could not be used"), "{err}");
+        assert!(
+            err.starts_with("the face-detection model could not be used"),
+            "{err}"
+        );
     }
 }
 
@@ -133,7 +196,13 @@ fn frames_that_do_not_match_their_size_are_refused() {
     let mut d = short();
     assert!(unseen::Frame::new(&[0; 10], 2, 2).is_err());
     let tiny = common::Img::filled(1, 1, [0, 0, 0]);
-    assert!(d.detect(tiny.frame(), DetectOptions::default()).unwrap().is_empty());
+    assert!(d
+        .detect(tiny.frame(), DetectOptions::default())
+        .unwrap()
+        .is_empty());
     let strip = common::Img::filled(4000, 3, [200, 100, 50]);
-    assert!(d.detect(strip.frame(), DetectOptions::default()).unwrap().is_empty());
+    assert!(d
+        .detect(strip.frame(), DetectOptions::default())
+        .unwrap()
+        .is_empty());
 }

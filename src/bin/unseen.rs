@@ -16,7 +16,11 @@ use unseen::redact::{self, DEFAULT_MASK_SCALE};
 use unseen::{metadata, models, DetectOptions, Detector, Error, Face, Frame, RedactOptions};
 
 #[derive(Parser)]
-#[command(name = "unseen", version, about = "Find faces in photos and cover them, on your own machine.")]
+#[command(
+    name = "unseen",
+    version,
+    about = "Find faces in photos and cover them, on your own machine."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -64,7 +68,7 @@ struct DetectionArgs {
     /// `photo`: the photo pipeline, for groups, crowds and small faces.
     #[arg(long, value_enum, default_value_t = ModelArg::Photo)]
     model: ModelArg,
-    /// Minimum face probability, 0 to 1 [default: 0.6 for live, 0.8 for photo].
+    /// Minimum face probability, 0 to 1 [default: 0.6 for live, 0.7 for photo].
     #[arg(long)]
     threshold: Option<f32>,
 }
@@ -102,12 +106,20 @@ impl Finder {
             ModelArg::Photo => unseen::detect::photo::PHOTO_THRESHOLD,
         };
         let threshold = args.threshold.unwrap_or(default);
-        let options = DetectOptions { threshold, ..DetectOptions::default() }.validated()?;
+        let options = DetectOptions {
+            threshold,
+            ..DetectOptions::default()
+        }
+        .validated()?;
         let bytes = match args.model {
             ModelArg::Live => models::SHORT_RANGE,
             ModelArg::Photo => models::FULL_RANGE,
         };
-        Ok(Finder { model: args.model, detector: Detector::new(bytes)?, options })
+        Ok(Finder {
+            model: args.model,
+            detector: Detector::new(bytes)?,
+            options,
+        })
     }
 
     fn find(&mut self, frame: Frame<'_>) -> Result<Vec<Face>, Error> {
@@ -121,7 +133,10 @@ impl Finder {
 fn main() -> ExitCode {
     // A panic would be a bug; still, the user sees one line, never a backtrace.
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("unseen: internal error: {}", info.payload_as_str().unwrap_or("unexpected failure"));
+        eprintln!(
+            "unseen: internal error: {}",
+            info.payload_as_str().unwrap_or("unexpected failure")
+        );
     }));
     let cli = Cli::parse();
     match run(cli) {
@@ -139,7 +154,14 @@ fn run(cli: Cli) -> Result<bool, Error> {
     match cli.command {
         Command::Detect { detection, files } => detect_files(&detection, &files),
         Command::Inspect { files } => inspect_files(&files),
-        Command::Redact { detection, style, shape, mask_scale, input, output } => {
+        Command::Redact {
+            detection,
+            style,
+            shape,
+            mask_scale,
+            input,
+            output,
+        } => {
             let options = RedactOptions {
                 style: match style {
                     StyleArg::Solid => redact::Style::Solid,
@@ -167,14 +189,18 @@ fn each_file(path: &Path, f: impl FnOnce() -> Result<(), Error>) -> bool {
             false
         }
         Err(_) => {
-            eprintln!("unseen: {}: this file could not be processed (internal error)", path.display());
+            eprintln!(
+                "unseen: {}: this file could not be processed (internal error)",
+                path.display()
+            );
             false
         }
     }
 }
 
 fn read_image(path: &Path) -> Result<image_io::Decoded, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Io(std::io::Error::new(e.kind(), describe_io(&e))))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::Io(std::io::Error::new(e.kind(), describe_io(&e))))?;
     image_io::decode(&bytes)
 }
 
@@ -213,9 +239,14 @@ fn inspect_files(files: &[PathBuf]) -> Result<bool, Error> {
     let stdout = std::io::stdout();
     for path in files {
         all_ok &= each_file(path, || {
-            let bytes = std::fs::read(path).map_err(|e| Error::Io(std::io::Error::new(e.kind(), describe_io(&e))))?;
+            let bytes = std::fs::read(path)
+                .map_err(|e| Error::Io(std::io::Error::new(e.kind(), describe_io(&e))))?;
             let img = image_io::decode(&bytes)?;
-            let s = img.exif.as_deref().map(metadata::summarize_exif).unwrap_or_default();
+            let s = img
+                .exif
+                .as_deref()
+                .map(metadata::summarize_exif)
+                .unwrap_or_default();
             let line = json!({
                 "file": path.to_string_lossy(),
                 "format": format!("{:?}", img.format).to_lowercase(),
@@ -250,7 +281,9 @@ fn face_json(f: &Face) -> serde_json::Value {
 
 /// Image files a folder holds, by extension, sorted by name.
 fn images_in(dir: &Path) -> Result<Vec<PathBuf>, Error> {
-    const EXTENSIONS: [&str; 9] = ["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "jfif"];
+    const EXTENSIONS: [&str; 9] = [
+        "jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "jfif",
+    ];
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file())
@@ -264,44 +297,79 @@ fn images_in(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(files)
 }
 
-fn redact_paths(args: &DetectionArgs, options: RedactOptions, input: &Path, output: &Path) -> Result<bool, Error> {
+fn redact_paths(
+    args: &DetectionArgs,
+    options: RedactOptions,
+    input: &Path,
+    output: &Path,
+) -> Result<bool, Error> {
     let mut finder = Finder::new(args)?;
     if input.is_dir() {
         if output.exists() && !output.is_dir() {
-            return Err(Error::invalid(format!("{} is a file; give a folder to write into", output.display())));
+            return Err(Error::invalid(format!(
+                "{} is a file; give a folder to write into",
+                output.display()
+            )));
         }
         std::fs::create_dir_all(output)?;
         let mut all_ok = true;
         for file in images_in(input)? {
             // Keep the format of PNGs (lossless, maybe transparent); everything else becomes JPEG.
-            let is_png = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
-            let format = if is_png { OutputFormat::Png } else { OutputFormat::from_extension("jpg")? };
-            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let is_png = file
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+            let format = if is_png {
+                OutputFormat::Png
+            } else {
+                OutputFormat::from_extension("jpg")?
+            };
+            let stem = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let out = output.join(format!("{stem}-redacted.{}", format.extension()));
-            all_ok &= each_file(&file, || redact_file(&mut finder, options, &file, &out, format));
+            all_ok &= each_file(&file, || {
+                redact_file(&mut finder, options, &file, &out, format)
+            });
         }
         Ok(all_ok)
     } else {
         let ext = output.extension().and_then(|e| e.to_str()).unwrap_or("");
         let format = OutputFormat::from_extension(ext)?;
-        Ok(each_file(input, || redact_file(&mut finder, options, input, output, format)))
+        Ok(each_file(input, || {
+            redact_file(&mut finder, options, input, output, format)
+        }))
     }
 }
 
-fn redact_file(finder: &mut Finder, options: RedactOptions, input: &Path, output: &Path, format: OutputFormat) -> Result<(), Error> {
+fn redact_file(
+    finder: &mut Finder,
+    options: RedactOptions,
+    input: &Path,
+    output: &Path,
+    format: OutputFormat,
+) -> Result<(), Error> {
     let mut img = read_image(input)?;
     let faces = finder.find(Frame::new(&img.rgba, img.width, img.height)?)?;
     let boxes: Vec<_> = faces.iter().map(|f| f.rect).collect();
     redact::cover_faces(&mut img.rgba, img.width, img.height, &boxes, options)?;
     let bytes = image_io::encode(&img.rgba, img.width, img.height, format)?;
-    let io_error = |e: std::io::Error| Error::Io(std::io::Error::new(e.kind(), format!("{}: {}", output.display(), describe_io(&e))));
+    let io_error = |e: std::io::Error| {
+        Error::Io(std::io::Error::new(
+            e.kind(),
+            format!("{}: {}", output.display(), describe_io(&e)),
+        ))
+    };
     std::fs::write(output, bytes).map_err(io_error)?;
     // Verified, not assumed: read back what was written and look for any metadata block.
     let written = std::fs::read(output).map_err(io_error)?;
     let left = metadata::blocks(&written);
     if !left.is_empty() {
         let _ = std::fs::remove_file(output);
-        return Err(Error::Encode(format!("the saved file still carried {}; it was deleted", left.join(", "))));
+        return Err(Error::Encode(format!(
+            "the saved file still carried {}; it was deleted",
+            left.join(", ")
+        )));
     }
     Ok(())
 }

@@ -17,8 +17,14 @@ use crate::geometry::{Point, Rect};
 /// Keypoints per face, in MediaPipe's order.
 pub const NUM_KEYPOINTS: usize = 6;
 /// Names of the keypoints, in the order the network gives them.
-pub const KEYPOINT_NAMES: [&str; NUM_KEYPOINTS] =
-    ["right eye", "left eye", "nose tip", "mouth", "right ear", "left ear"];
+pub const KEYPOINT_NAMES: [&str; NUM_KEYPOINTS] = [
+    "right eye",
+    "left eye",
+    "nose tip",
+    "mouth",
+    "right ear",
+    "left ear",
+];
 /// Values per anchor in the box tensor: centre x, centre y, width, height, then 6 × (x, y).
 pub const NUM_COORDS: usize = 4 + 2 * NUM_KEYPOINTS;
 /// Anchors in both BlazeFace models.
@@ -129,8 +135,10 @@ pub fn decode(
 ) {
     let scale = variant.input_size() as f32;
     for (i, anchor) in anchors.iter().enumerate() {
-        let (Some(&raw_score), Some(b)) = (scores.get(i), boxes.get(i * NUM_COORDS..(i + 1) * NUM_COORDS))
-        else {
+        let (Some(&raw_score), Some(b)) = (
+            scores.get(i),
+            boxes.get(i * NUM_COORDS..(i + 1) * NUM_COORDS),
+        ) else {
             break;
         };
         let score = score_of(raw_score);
@@ -148,7 +156,11 @@ pub fn decode(
         }
         let rect = Rect::from_center(cx, cy, w, h);
         if rect.is_finite() {
-            out.push(Candidate { rect, keypoints, score });
+            out.push(Candidate {
+                rect,
+                keypoints,
+                score,
+            });
         }
     }
 }
@@ -167,16 +179,58 @@ mod tests {
     fn short_range_anchor_order_is_y_then_x_then_anchor() {
         let a = anchors(Variant::ShortRange);
         // Stride 8: a 16×16 grid with 2 anchors per cell.
-        assert_eq!(a[0], Anchor { cx: 0.5 / 16.0, cy: 0.5 / 16.0 });
+        assert_eq!(
+            a[0],
+            Anchor {
+                cx: 0.5 / 16.0,
+                cy: 0.5 / 16.0
+            }
+        );
         assert_eq!(a[1], a[0]);
-        assert_eq!(a[2], Anchor { cx: 1.5 / 16.0, cy: 0.5 / 16.0 });
-        assert_eq!(a[32], Anchor { cx: 0.5 / 16.0, cy: 1.5 / 16.0 });
-        assert_eq!(a[511], Anchor { cx: 15.5 / 16.0, cy: 15.5 / 16.0 });
+        assert_eq!(
+            a[2],
+            Anchor {
+                cx: 1.5 / 16.0,
+                cy: 0.5 / 16.0
+            }
+        );
+        assert_eq!(
+            a[32],
+            Anchor {
+                cx: 0.5 / 16.0,
+                cy: 1.5 / 16.0
+            }
+        );
+        assert_eq!(
+            a[511],
+            Anchor {
+                cx: 15.5 / 16.0,
+                cy: 15.5 / 16.0
+            }
+        );
         // Stride 16 (three layers merged): an 8×8 grid with 6 anchors per cell.
-        assert_eq!(a[512], Anchor { cx: 0.5 / 8.0, cy: 0.5 / 8.0 });
+        assert_eq!(
+            a[512],
+            Anchor {
+                cx: 0.5 / 8.0,
+                cy: 0.5 / 8.0
+            }
+        );
         assert_eq!(a[517], a[512]);
-        assert_eq!(a[518], Anchor { cx: 1.5 / 8.0, cy: 0.5 / 8.0 });
-        assert_eq!(a[895], Anchor { cx: 7.5 / 8.0, cy: 7.5 / 8.0 });
+        assert_eq!(
+            a[518],
+            Anchor {
+                cx: 1.5 / 8.0,
+                cy: 0.5 / 8.0
+            }
+        );
+        assert_eq!(
+            a[895],
+            Anchor {
+                cx: 7.5 / 8.0,
+                cy: 7.5 / 8.0
+            }
+        );
     }
 
     #[test]
@@ -219,7 +273,14 @@ mod tests {
     fn decode_survives_short_or_nan_outputs() {
         let a = anchors(Variant::ShortRange);
         let mut out = Vec::new();
-        decode(Variant::ShortRange, &a, &[f32::NAN; 3], &[0.0; 10], 0.0, &mut out);
+        decode(
+            Variant::ShortRange,
+            &a,
+            &[f32::NAN; 3],
+            &[0.0; 10],
+            0.0,
+            &mut out,
+        );
         assert!(out.is_empty());
     }
 }

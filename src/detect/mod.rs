@@ -39,7 +39,10 @@ pub struct DetectOptions {
 
 impl Default for DetectOptions {
     fn default() -> Self {
-        DetectOptions { threshold: DEFAULT_THRESHOLD, overlap: DEFAULT_OVERLAP }
+        DetectOptions {
+            threshold: DEFAULT_THRESHOLD,
+            overlap: DEFAULT_OVERLAP,
+        }
     }
 }
 
@@ -48,7 +51,9 @@ impl DetectOptions {
     pub fn validated(self) -> Result<Self> {
         for (name, v) in [("threshold", self.threshold), ("overlap", self.overlap)] {
             if !(0.0..=1.0).contains(&v) {
-                return Err(Error::invalid(format!("the {name} must be a number from 0 to 1, not {v}")));
+                return Err(Error::invalid(format!(
+                    "the {name} must be a number from 0 to 1, not {v}"
+                )));
             }
         }
         Ok(self)
@@ -109,8 +114,12 @@ impl Detector {
         let options = options.validated()?;
         let floor = options.threshold.min(CANDIDATE_FLOOR);
         self.last_candidates = self.candidates(frame, floor)?;
-        let kept: Vec<Candidate> =
-            self.last_candidates.iter().filter(|c| c.score >= options.threshold).copied().collect();
+        let kept: Vec<Candidate> = self
+            .last_candidates
+            .iter()
+            .filter(|c| c.score >= options.threshold)
+            .copied()
+            .collect();
         let merged = nms::weighted_nms(kept, options.overlap);
         Ok(merged.into_iter().map(|c| self.to_face(&c)).collect())
     }
@@ -118,7 +127,10 @@ impl Detector {
     /// The last frame's candidates scoring at least [`CANDIDATE_FLOOR`] (or the threshold, if lower),
     /// before threshold and merge, in that frame's pixels.
     pub fn last_candidates(&self) -> Vec<Face> {
-        self.last_candidates.iter().map(|c| self.to_face(c)).collect()
+        self.last_candidates
+            .iter()
+            .map(|c| self.to_face(c))
+            .collect()
     }
 
     /// Every anchor's decoded box with a score of at least `min_score`, before merging, in the
@@ -130,7 +142,14 @@ impl Detector {
         let variant = self.variant();
         let raw = self.net.run(&self.input)?;
         let mut out = Vec::new();
-        blazeface::decode(variant, &self.anchors, raw.scores, raw.boxes, min_score, &mut out);
+        blazeface::decode(
+            variant,
+            &self.anchors,
+            raw.scores,
+            raw.boxes,
+            min_score,
+            &mut out,
+        );
         Ok(out)
     }
 
@@ -253,11 +272,15 @@ fn area_taps(src_len: usize, out_len: usize, scale: f32, pad: f32) -> Vec<Option
                 return None;
             }
             let half = inv.max(1.0) / 2.0;
-            let (lo, hi) = ((centre - half).max(0.0), (centre + half).min(src_len as f32));
+            let (lo, hi) = (
+                (centre - half).max(0.0),
+                (centre + half).min(src_len as f32),
+            );
             let start = lo.floor() as usize;
             let end = (hi.ceil() as usize).min(src_len).max(start + 1);
-            let mut weights: Vec<f32> =
-                (start..end).map(|i| (hi.min(i as f32 + 1.0) - lo.max(i as f32)).max(0.0)).collect();
+            let mut weights: Vec<f32> = (start..end)
+                .map(|i| (hi.min(i as f32 + 1.0) - lo.max(i as f32)).max(0.0))
+                .collect();
             let total: f32 = weights.iter().sum();
             if total <= 0.0 {
                 return None;
@@ -275,9 +298,24 @@ mod tests {
     #[test]
     fn options_reject_nan_and_out_of_range() {
         assert!(DetectOptions::default().validated().is_ok());
-        assert!(DetectOptions { threshold: f32::NAN, ..Default::default() }.validated().is_err());
-        assert!(DetectOptions { overlap: -0.1, ..Default::default() }.validated().is_err());
-        assert!(DetectOptions { threshold: 1.5, ..Default::default() }.validated().is_err());
+        assert!(DetectOptions {
+            threshold: f32::NAN,
+            ..Default::default()
+        }
+        .validated()
+        .is_err());
+        assert!(DetectOptions {
+            overlap: -0.1,
+            ..Default::default()
+        }
+        .validated()
+        .is_err());
+        assert!(DetectOptions {
+            threshold: 1.5,
+            ..Default::default()
+        }
+        .validated()
+        .is_err());
     }
 
     #[test]
@@ -298,7 +336,9 @@ mod tests {
     #[test]
     fn resize_averages_areas_and_keeps_flat_colours() {
         // Two columns, black and white, halved to one column: the mean grey.
-        let px = [0, 0, 0, 255, 255, 255, 255, 255, 0, 0, 0, 255, 255, 255, 255, 255];
+        let px = [
+            0, 0, 0, 255, 255, 255, 255, 255, 0, 0, 0, 255, 255, 255, 255, 255,
+        ];
         let out = resize_rgba(Frame::new(&px, 2, 2).unwrap(), 1, 1);
         assert!((127..=128).contains(&out[0]) && out[3] == 255, "{out:?}");
         let flat = vec![77u8; 37 * 23 * 4];
@@ -312,7 +352,11 @@ mod tests {
         let mut px = Vec::new();
         for _y in 0..4 {
             for x in 0..8 {
-                px.extend_from_slice(if x < 4 { &[255, 0, 0, 255] } else { &[0, 0, 255, 255] });
+                px.extend_from_slice(if x < 4 {
+                    &[255, 0, 0, 255]
+                } else {
+                    &[0, 0, 255, 255]
+                });
             }
         }
         let mut input = Vec::new();

@@ -35,7 +35,10 @@ impl Network {
             return Err(Error::Model("the model file is empty".into()));
         }
         if bytes.len() > MAX_MODEL_BYTES {
-            return Err(Error::Model(format!("the model file is larger than {} MB", MAX_MODEL_BYTES >> 20)));
+            return Err(Error::Model(format!(
+                "the model file is larger than {} MB",
+                MAX_MODEL_BYTES >> 20
+            )));
         }
         let onnx = tract_onnx::onnx();
         let mut proto = onnx
@@ -44,8 +47,11 @@ impl Network {
         fix_constant_of_shape_type(&mut proto);
         let size = input_side(&proto)
             .ok_or_else(|| Error::Model("its input is not a 1×N×N×3 image".into()))?;
-        let variant = Variant::from_input_size(size)
-            .ok_or_else(|| Error::Model(format!("its input is {size}×{size}; BlazeFace takes 128 or 256")))?;
+        let variant = Variant::from_input_size(size).ok_or_else(|| {
+            Error::Model(format!(
+                "its input is {size}×{size}; BlazeFace takes 128 or 256"
+            ))
+        })?;
         let model = onnx
             .model_for_proto_model(&proto)
             .and_then(|m| m.with_input_fact(0, f32::fact([1, size, size, 3]).into()))
@@ -72,17 +78,30 @@ impl Network {
     /// Run on `size*size*3` floats in `[-1, 1]`, NHWC (as [`crate::detect::letterbox_input`] makes).
     pub fn run(&mut self, input: &[f32]) -> Result<RawOutput<'_>> {
         let size = self.variant.input_size();
-        let tensor = Tensor::from_shape(&[1, size, size, 3], input).map_err(|e| Error::Model(e.to_string()))?;
-        let outputs = self.state.run(tvec!(tensor.into())).map_err(|e| Error::Model(format!("{e:#}")))?;
+        let tensor = Tensor::from_shape(&[1, size, size, 3], input)
+            .map_err(|e| Error::Model(e.to_string()))?;
+        let outputs = self
+            .state
+            .run(tvec!(tensor.into()))
+            .map_err(|e| Error::Model(format!("{e:#}")))?;
         let mut offset = 0;
         for (scores_at, boxes_at) in self.heads {
-            let s = outputs[scores_at].try_as_plain_ram().and_then(|v| v.as_slice::<f32>()).map_err(|e| Error::Model(e.to_string()))?;
-            let b = outputs[boxes_at].try_as_plain_ram().and_then(|v| v.as_slice::<f32>()).map_err(|e| Error::Model(e.to_string()))?;
+            let s = outputs[scores_at]
+                .try_as_plain_ram()
+                .and_then(|v| v.as_slice::<f32>())
+                .map_err(|e| Error::Model(e.to_string()))?;
+            let b = outputs[boxes_at]
+                .try_as_plain_ram()
+                .and_then(|v| v.as_slice::<f32>())
+                .map_err(|e| Error::Model(e.to_string()))?;
             self.scores[offset..offset + s.len()].copy_from_slice(s);
             self.boxes[offset * NUM_COORDS..(offset + s.len()) * NUM_COORDS].copy_from_slice(b);
             offset += s.len();
         }
-        Ok(RawOutput { scores: &self.scores, boxes: &self.boxes })
+        Ok(RawOutput {
+            scores: &self.scores,
+            boxes: &self.boxes,
+        })
     }
 }
 
@@ -91,9 +110,15 @@ impl Network {
 /// TensorFlow as ConstantOfShape + Concat) then fail to type ("Impossible to unify F32 with F64").
 /// Give those nodes the explicit float32 zero the spec implies. Returns how many nodes were changed.
 pub fn fix_constant_of_shape_type(proto: &mut pb::ModelProto) -> usize {
-    let Some(graph) = proto.graph.as_mut() else { return 0 };
+    let Some(graph) = proto.graph.as_mut() else {
+        return 0;
+    };
     let mut fixed = 0;
-    for node in graph.node.iter_mut().filter(|n| n.op_type == "ConstantOfShape") {
+    for node in graph
+        .node
+        .iter_mut()
+        .filter(|n| n.op_type == "ConstantOfShape")
+    {
         if node.attribute.iter().any(|a| a.name == "value") {
             continue;
         }
@@ -117,7 +142,10 @@ pub fn fix_constant_of_shape_type(proto: &mut pb::ModelProto) -> usize {
 fn input_side(proto: &pb::ModelProto) -> Option<usize> {
     let graph = proto.graph.as_ref()?;
     let initializers: Vec<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
-    let input = graph.input.iter().find(|i| !initializers.contains(&i.name.as_str()))?;
+    let input = graph
+        .input
+        .iter()
+        .find(|i| !initializers.contains(&i.name.as_str()))?;
     let Some(pb::type_proto::Value::TensorType(t)) = input.r#type.as_ref()?.value.as_ref() else {
         return None;
     };

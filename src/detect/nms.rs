@@ -20,11 +20,16 @@ pub fn weighted_nms(mut candidates: Vec<Candidate>, overlap: f32) -> Vec<Candida
     let mut out = Vec::new();
     let mut remaining = candidates;
     while let Some(top) = remaining.first().copied() {
-        let (cluster, rest): (Vec<Candidate>, Vec<Candidate>) =
-            remaining.into_iter().partition(|c| top.rect.iou(&c.rect) > overlap);
+        let (cluster, rest): (Vec<Candidate>, Vec<Candidate>) = remaining
+            .into_iter()
+            .partition(|c| top.rect.iou(&c.rect) > overlap);
         remaining = rest;
         // `top` always joins its own cluster unless its box is empty; then it stands alone.
-        out.push(if cluster.is_empty() { top } else { weighted_mean(&cluster, top.score) });
+        out.push(if cluster.is_empty() {
+            top
+        } else {
+            weighted_mean(&cluster, top.score)
+        });
         if remaining.first().is_some_and(|c| c == &top) {
             remaining.remove(0);
         }
@@ -47,7 +52,11 @@ fn weighted_mean(cluster: &[Candidate], score: f32) -> Candidate {
             kp.y += c.keypoints[k].y * w;
         }
     }
-    Candidate { rect: Rect::new(x0, y0, x1 - x0, y1 - y0), keypoints, score }
+    Candidate {
+        rect: Rect::new(x0, y0, x1 - x0, y1 - y0),
+        keypoints,
+        score,
+    }
 }
 
 #[cfg(test)]
@@ -65,7 +74,10 @@ mod tests {
 
     #[test]
     fn overlapping_boxes_merge_into_a_weighted_mean_with_the_top_score() {
-        let out = weighted_nms(vec![cand(0.0, 0.0, 10.0, 0.6), cand(2.0, 0.0, 10.0, 0.9)], 0.3);
+        let out = weighted_nms(
+            vec![cand(0.0, 0.0, 10.0, 0.6), cand(2.0, 0.0, 10.0, 0.9)],
+            0.3,
+        );
         assert_eq!(out.len(), 1);
         let merged = out[0];
         assert_eq!(merged.score, 0.9);
@@ -77,7 +89,10 @@ mod tests {
 
     #[test]
     fn separate_faces_stay_separate_and_sorted() {
-        let out = weighted_nms(vec![cand(0.0, 0.0, 10.0, 0.7), cand(50.0, 0.0, 10.0, 0.95)], 0.3);
+        let out = weighted_nms(
+            vec![cand(0.0, 0.0, 10.0, 0.7), cand(50.0, 0.0, 10.0, 0.95)],
+            0.3,
+        );
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].score, 0.95);
         assert_eq!(out[1].score, 0.7);
@@ -87,7 +102,10 @@ mod tests {
     fn the_threshold_is_strictly_greater() {
         // IoU of these two is exactly 1/3.
         let a = cand(0.0, 0.0, 10.0, 0.9);
-        let b = Candidate { rect: Rect::new(5.0, 0.0, 10.0, 10.0), ..a };
+        let b = Candidate {
+            rect: Rect::new(5.0, 0.0, 10.0, 10.0),
+            ..a
+        };
         assert_eq!(weighted_nms(vec![a, b], 1.0 / 3.0).len(), 2);
         assert_eq!(weighted_nms(vec![a, b], 0.3).len(), 1);
     }
@@ -104,9 +122,15 @@ mod tests {
     #[test]
     fn empty_and_degenerate_input() {
         assert!(weighted_nms(vec![], 0.3).is_empty());
-        let empty = Candidate { rect: Rect::new(0.0, 0.0, 0.0, 0.0), ..cand(0.0, 0.0, 1.0, 0.9) };
+        let empty = Candidate {
+            rect: Rect::new(0.0, 0.0, 0.0, 0.0),
+            ..cand(0.0, 0.0, 1.0, 0.9)
+        };
         assert_eq!(weighted_nms(vec![empty], 0.3).len(), 1);
-        let nan = Candidate { score: f32::NAN, ..cand(0.0, 0.0, 1.0, 0.9) };
+        let nan = Candidate {
+            score: f32::NAN,
+            ..cand(0.0, 0.0, 1.0, 0.9)
+        };
         assert!(weighted_nms(vec![nan], 0.3).is_empty());
     }
 }

@@ -16,8 +16,14 @@ pub struct Img {
 
 impl Img {
     pub fn filled(width: u32, height: u32, rgb: [u8; 3]) -> Img {
-        let rgba = (0..width * height).flat_map(|_| [rgb[0], rgb[1], rgb[2], 255]).collect();
-        Img { rgba, width, height }
+        let rgba = (0..width * height)
+            .flat_map(|_| [rgb[0], rgb[1], rgb[2], 255])
+            .collect();
+        Img {
+            rgba,
+            width,
+            height,
+        }
     }
 
     pub fn frame(&self) -> unseen::Frame<'_> {
@@ -26,7 +32,12 @@ impl Img {
 
     pub fn px(&self, x: u32, y: u32) -> [u8; 4] {
         let i = ((y * self.width + x) * 4) as usize;
-        [self.rgba[i], self.rgba[i + 1], self.rgba[i + 2], self.rgba[i + 3]]
+        [
+            self.rgba[i],
+            self.rgba[i + 1],
+            self.rgba[i + 2],
+            self.rgba[i + 3],
+        ]
     }
 
     /// The region (x, y, w, h) resized to `out_w`×`out_h` (bilinear).
@@ -34,19 +45,26 @@ impl Img {
         let mut rgba = Vec::with_capacity((out_w * out_h * 4) as usize);
         for oy in 0..out_h {
             for ox in 0..out_w {
-                let sx = (x as f32 + (ox as f32 + 0.5) * w as f32 / out_w as f32 - 0.5).clamp(0.0, (self.width - 1) as f32);
-                let sy = (y as f32 + (oy as f32 + 0.5) * h as f32 / out_h as f32 - 0.5).clamp(0.0, (self.height - 1) as f32);
+                let sx = (x as f32 + (ox as f32 + 0.5) * w as f32 / out_w as f32 - 0.5)
+                    .clamp(0.0, (self.width - 1) as f32);
+                let sy = (y as f32 + (oy as f32 + 0.5) * h as f32 / out_h as f32 - 0.5)
+                    .clamp(0.0, (self.height - 1) as f32);
                 let (x0, y0) = (sx as u32, sy as u32);
                 let (x1, y1) = ((x0 + 1).min(self.width - 1), (y0 + 1).min(self.height - 1));
                 let (fx, fy) = (sx - x0 as f32, sy - y0 as f32);
                 for c in 0..4 {
                     let p = |x, y| self.px(x, y)[c] as f32;
-                    let v = (p(x0, y0) * (1.0 - fx) + p(x1, y0) * fx) * (1.0 - fy) + (p(x0, y1) * (1.0 - fx) + p(x1, y1) * fx) * fy;
+                    let v = (p(x0, y0) * (1.0 - fx) + p(x1, y0) * fx) * (1.0 - fy)
+                        + (p(x0, y1) * (1.0 - fx) + p(x1, y1) * fx) * fy;
                     rgba.push(v.round() as u8);
                 }
             }
         }
-        Img { rgba, width: out_w, height: out_h }
+        Img {
+            rgba,
+            width: out_w,
+            height: out_h,
+        }
     }
 
     /// Paste `other` with its top-left corner at (x, y), clipped.
@@ -73,7 +91,83 @@ impl Img {
                 rgba[i..i + 4].copy_from_slice(&self.px(x, y));
             }
         }
-        Img { rgba, width: w, height: h }
+        Img {
+            rgba,
+            width: w,
+            height: h,
+        }
+    }
+
+    /// Turned `degrees` counter-clockwise about its centre on a canvas of the same size (bilinear; the
+    /// corners that come from outside are grey). Returns the image and a function mapping points.
+    pub fn rotated(&self, degrees: f32) -> (Img, impl Fn(f32, f32) -> (f32, f32)) {
+        let (s, c) = degrees.to_radians().sin_cos();
+        let (cx, cy) = (self.width as f32 / 2.0, self.height as f32 / 2.0);
+        let mut out = Img::filled(self.width, self.height, [110, 110, 110]);
+        for y in 0..self.height {
+            for x in 0..self.width {
+                // Inverse map: output (x, y) comes from the source point turned back by `degrees`.
+                let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
+                let (sx, sy) = (c * dx - s * dy + cx - 0.5, s * dx + c * dy + cy - 0.5);
+                if sx < 0.0
+                    || sy < 0.0
+                    || sx > (self.width - 1) as f32
+                    || sy > (self.height - 1) as f32
+                {
+                    continue;
+                }
+                let (x0, y0) = (sx as u32, sy as u32);
+                let (x1, y1) = ((x0 + 1).min(self.width - 1), (y0 + 1).min(self.height - 1));
+                let (fx, fy) = (sx - x0 as f32, sy - y0 as f32);
+                let i = ((y * self.width + x) * 4) as usize;
+                for ch in 0..3 {
+                    let p = |x, y| self.px(x, y)[ch] as f32;
+                    let v = (p(x0, y0) * (1.0 - fx) + p(x1, y0) * fx) * (1.0 - fy)
+                        + (p(x0, y1) * (1.0 - fx) + p(x1, y1) * fx) * fy;
+                    out.rgba[i + ch] = v.round() as u8;
+                }
+            }
+        }
+        let map = move |x: f32, y: f32| {
+            let (dx, dy) = (x - cx, y - cy);
+            (c * dx + s * dy + cx, -s * dx + c * dy + cy)
+        };
+        (out, map)
+    }
+
+    /// Every channel multiplied by `gain` (a dark copy for `gain` < 1).
+    pub fn darkened(&self, gain: f32) -> Img {
+        let mut out = self.clone();
+        for (i, v) in out.rgba.iter_mut().enumerate() {
+            if i % 4 != 3 {
+                *v = (*v as f32 * gain).round() as u8;
+            }
+        }
+        out
+    }
+
+    /// Through a JPEG encoder at `quality` and back.
+    pub fn jpeg_round_trip(&self, quality: u8) -> Img {
+        let rgb: Vec<u8> = self
+            .rgba
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect();
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
+            .encode(
+                &rgb,
+                self.width,
+                self.height,
+                image::ExtendedColorType::Rgb8,
+            )
+            .expect("encode test JPEG");
+        let d = image_io::decode(&bytes).expect("decode test JPEG");
+        Img {
+            rgba: d.rgba,
+            width: d.width,
+            height: d.height,
+        }
     }
 
     pub fn mirrored(&self) -> Img {
@@ -90,15 +184,25 @@ impl Img {
 
 /// A file fetched by `scripts/fetch.sh testdata` (`./build.sh test` runs it first).
 pub fn fetched(name: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/fetched").join(name);
-    assert!(p.is_file(), "{} is missing: run `scripts/fetch.sh testdata` (./build.sh test does)", p.display());
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/fetched")
+        .join(name);
+    assert!(
+        p.is_file(),
+        "{} is missing: run `scripts/fetch.sh testdata` (./build.sh test does)",
+        p.display()
+    );
     p
 }
 
 pub fn load(name: &str) -> Img {
     let bytes = std::fs::read(fetched(name)).expect("read test photo");
     let d = image_io::decode(&bytes).expect("decode test photo");
-    Img { rgba: d.rgba, width: d.width, height: d.height }
+    Img {
+        rgba: d.rgba,
+        width: d.width,
+        height: d.height,
+    }
 }
 
 /// The astronaut's face in scikit-image's `astronaut.png` (NASA, public domain), measured by hand:
@@ -117,9 +221,20 @@ pub fn two_face_frame() -> (Img, [(f32, f32, f32, f32); 2]) {
     frame.paste(&small, 420, 150);
     let face_in = |scale: f32, ox: f32, oy: f32| {
         let (fx, fy, fw, fh) = ASTRONAUT_FACE;
-        (ox + (fx - cx as f32) * scale, oy + (fy - cy as f32) * scale, fw * scale, fh * scale)
+        (
+            ox + (fx - cx as f32) * scale,
+            oy + (fy - cy as f32) * scale,
+            fw * scale,
+            fh * scale,
+        )
     };
-    (frame, [face_in(300.0 / 240.0, 20.0, 90.0), face_in(180.0 / 240.0, 420.0, 150.0)])
+    (
+        frame,
+        [
+            face_in(300.0 / 240.0, 20.0, 90.0),
+            face_in(180.0 / 240.0, 420.0, 150.0),
+        ],
+    )
 }
 
 /// Overlap of a found rectangle with an expected (x, y, w, h).
@@ -154,7 +269,13 @@ pub fn exif_segment(orientation: u16) -> Vec<u8> {
         head.extend_from_slice(&data);
         head
     }
-    let rational = |parts: &[u32]| parts.iter().flat_map(|n| [n.to_be_bytes(), 1u32.to_be_bytes()]).flatten().collect::<Vec<u8>>();
+    let rational = |parts: &[u32]| {
+        parts
+            .iter()
+            .flat_map(|n| [n.to_be_bytes(), 1u32.to_be_bytes()])
+            .flatten()
+            .collect::<Vec<u8>>()
+    };
     let ascii = |s: &str| {
         let mut v = s.as_bytes().to_vec();
         v.push(0);
@@ -188,7 +309,13 @@ pub fn exif_segment(orientation: u16) -> Vec<u8> {
 
 /// A JPEG of `img` carrying [`exif_segment`] right after its start marker.
 pub fn jpeg_with_exif(img: &Img, orientation: u16) -> Vec<u8> {
-    let plain = image_io::encode(&img.rgba, img.width, img.height, image_io::OutputFormat::Jpeg { quality: 90 }).unwrap();
+    let plain = image_io::encode(
+        &img.rgba,
+        img.width,
+        img.height,
+        image_io::OutputFormat::Jpeg { quality: 90 },
+    )
+    .unwrap();
     let mut out = plain[..2].to_vec();
     out.extend_from_slice(&exif_segment(orientation));
     out.extend_from_slice(&plain[2..]);
@@ -205,22 +332,46 @@ pub const CAMERAMAN_FACE: (f32, f32, f32, f32) = (180.0, 118.0, 80.0, 88.0);
 /// sizes from about 40 to 160 pixels. Returns the picture and the face boxes.
 pub fn crowd() -> (Img, Vec<(f32, f32, f32, f32)>) {
     let mut img = Img::filled(1600, 1000, [90, 90, 90]);
-    for (name, x, y) in [("coffee.png", 0, 0), ("motorcycle_left.png", 600, 0), ("rocket.jpg", 0, 420), ("coffee.png", 900, 500)] {
+    for (name, x, y) in [
+        ("coffee.png", 0, 0),
+        ("motorcycle_left.png", 600, 0),
+        ("rocket.jpg", 0, 420),
+        ("coffee.png", 900, 500),
+    ] {
         let bg = load(name);
         img.paste(&bg, x, y);
     }
     let astronaut = load("astronaut.png");
     let camera = load("camera.png");
     // (source, crop x, y, side, face box in source)
-    let people = [(&astronaut, 125u32, 10u32, 240u32, ASTRONAUT_FACE), (&camera, 120, 62, 200, CAMERAMAN_FACE)];
-    let placements = [(0, 60, 80, 400), (1, 520, 60, 300), (0, 980, 120, 220), (1, 1300, 90, 180), (0, 140, 560, 160), (1, 480, 600, 130), (0, 800, 640, 110), (1, 1100, 700, 95), (0, 1380, 520, 80), (1, 300, 380, 100)];
+    let people = [
+        (&astronaut, 125u32, 10u32, 240u32, ASTRONAUT_FACE),
+        (&camera, 120, 62, 200, CAMERAMAN_FACE),
+    ];
+    let placements = [
+        (0, 60, 80, 400),
+        (1, 520, 60, 300),
+        (0, 980, 120, 220),
+        (1, 1300, 90, 180),
+        (0, 140, 560, 160),
+        (1, 480, 600, 130),
+        (0, 800, 640, 110),
+        (1, 1100, 700, 95),
+        (0, 1380, 520, 80),
+        (1, 300, 380, 100),
+    ];
     let mut faces = Vec::new();
     for (who, px, py, size) in placements {
         let (src, cx, cy, side, face) = people[who];
         let person = src.crop_resized(cx, cy, side, side, size, size);
         img.paste(&person, px, py);
         let s = size as f32 / side as f32;
-        faces.push((px as f32 + (face.0 - cx as f32) * s, py as f32 + (face.1 - cy as f32) * s, face.2 * s, face.3 * s));
+        faces.push((
+            px as f32 + (face.0 - cx as f32) * s,
+            py as f32 + (face.1 - cy as f32) * s,
+            face.2 * s,
+            face.3 * s,
+        ));
     }
     (img, faces)
 }
@@ -243,6 +394,10 @@ pub fn score(found: &[unseen::Rect], expected: &[(f32, f32, f32, f32)]) -> (f32,
         }
     }
     let recall = hits as f32 / expected.len().max(1) as f32;
-    let precision = if found.is_empty() { 1.0 } else { hits as f32 / found.len() as f32 };
+    let precision = if found.is_empty() {
+        1.0
+    } else {
+        hits as f32 / found.len() as f32
+    };
     (recall, precision)
 }
