@@ -175,6 +175,13 @@ fn first_sentence(s: &str) -> String {
     line.chars().take(160).collect()
 }
 
+/// The EXIF block of an image file, read from its headers without decoding the pixels (None when
+/// there is none or the file cannot be read).
+pub fn read_exif(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut decoder = ImageReader::new(Cursor::new(bytes)).with_guessed_format().ok()?.into_decoder().ok()?;
+    decoder.exif_metadata().ok().flatten()
+}
+
 /// Encode RGBA pixels into a file with no metadata at all: no EXIF, GPS, XMP, IPTC, ICC or comments.
 pub fn encode(rgba: &[u8], width: u32, height: u32, format: OutputFormat) -> Result<Vec<u8>> {
     check_rgba(rgba.len(), width, height)?;

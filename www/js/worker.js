@@ -1,7 +1,9 @@
-// The only JavaScript that touches the wasm package. Holds the live session (detector, tracker,
+// The live page's worker, the only JavaScript on that page that touches the wasm package. Holds the live session (detector, tracker,
 // cover options); receives frames as ImageBitmaps and returns their pixels — covered when asked —
 // with the faces found. One message at a time; every reply names the request it answers.
 import init, { LiveSession } from "../pkg/unseen.js";
+import { download } from "./download.js";
+import { serveOps } from "./serve-ops.js";
 
 const MODELS = {
   short: new URL("../models/face_detection_front_128x128.onnx", import.meta.url),
@@ -13,34 +15,11 @@ const MAX_SIDE = 960;
 let session = null;
 let canvas = null;
 let ctx = null;
-const cache = new Map();
-
-async function download(url, id) {
-  if (cache.has(url.href)) return cache.get(url.href);
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`the model file could not be downloaded (HTTP ${response.status})`);
-  const total = Number(response.headers.get("Content-Length")) || 0;
-  const reader = response.body.getReader();
-  const chunks = [];
-  let loaded = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.length;
-    postMessage({ id, progress: { loaded, total } });
-  }
-  const bytes = new Uint8Array(loaded);
-  let at = 0;
-  for (const c of chunks) { bytes.set(c, at); at += c.length; }
-  cache.set(url.href, bytes);
-  return bytes;
-}
 
 const ops = {
   async load({ model, threshold, overlap, style, shape, maskScale }, id) {
     await init();
-    const bytes = await download(MODELS[model] ?? MODELS.short, id);
+    const bytes = await download(MODELS[model] ?? MODELS.short, (progress) => postMessage({ id, progress }));
     session?.free();
     session = null;
     session = new LiveSession(bytes, threshold, overlap);
@@ -80,14 +59,4 @@ const ops = {
   },
 };
 
-onmessage = async ({ data }) => {
-  const { id, op, args } = data;
-  try {
-    const result = await ops[op](args, id);
-    if (result && result.reply) postMessage({ id, result: result.reply }, result.transfer);
-    else postMessage({ id, result });
-  } catch (e) {
-    if (args?.bitmap) args.bitmap.close?.();
-    postMessage({ id, error: e?.message ?? String(e) });
-  }
-};
+serveOps(ops, (args) => args?.bitmap?.close?.());

@@ -1,0 +1,586 @@
+// The photo page: load many photos, find their faces in the worker, let people review and fix the
+// covers (uncover on purpose, draw covers, undo, zoom and pan, threshold), and save covered copies
+// with no metadata — each one read back and checked after saving. Pixels stay in this tab.
+import { Bridge } from "./bridge.js";
+import { zip } from "./zip.js";
+
+const $ = (id) => document.getElementById(id);
+/** Previews (what the review shows) are at most this many pixels on their long side. */
+const PREVIEW_SIDE = 2048;
+/** Files larger than this are refused before they are read. */
+const MAX_FILE_BYTES = 200 * 1024 * 1024;
+const MAX_ZOOM = 16;
+
+const bridge = new Bridge(new URL("./photo-worker.js", import.meta.url));
+let loaded = null;
+bridge.onfail = () => { loaded = null; };
+
+const settings = { threshold: 0.7, style: "solid", shape: "ellipse", maskScale: 1.3, format: "auto" };
+const photos = [];
+let nextKey = 1;
+let current = null;
+let mode = "faces";
+const view = { zoom: 1, cx: 0, cy: 0 };
+let working = false;
+
+// ---------------------------------------------------------------------------------------------
+// Loading and the queue
+
+function loadDetector() {
+  if (!loaded) {
+    $("loading").hidden = false;
+    loaded = bridge.call("load", {}, {
+      onprogress: ({ loaded: got, total }) => {
+        if (total) $("progress").value = got / total;
+        $("progress-text").textContent = total ? `${(got / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB` : `${(got / 1e6).toFixed(1)} MB`;
+      },
+    }).finally(() => { $("loading").hidden = true; });
+    loaded.catch(() => { loaded = null; });
+  }
+  return loaded;
+}
+
+function addFiles(fileList) {
+  const files = [...fileList];
+  if (!files.length) return;
+  for (const file of files) {
+    const p = { key: nextKey++, file, name: file.name || "pasted-photo.png", status: "waiting", faces: [], manual: [], history: [], error: null };
+    photos.push(p);
+    p.item = listItem(p);
+    $("list").append(p.item);
+  }
+  updateOverall();
+  processQueue();
+}
+
+async function processQueue() {
+  if (working) return;
+  working = true;
+  try {
+    for (;;) {
+      const p = photos.find((q) => q.status === "waiting");
+      if (!p) break;
+      await openPhoto(p);
+    }
+  } finally {
+    working = false;
+  }
+}
+
+async function openPhoto(p) {
+  setStatus(p, "working", "Finding faces…");
+  try {
+    if (p.file.size > MAX_FILE_BYTES) {
+      throw new Error(`this file is ${(p.file.size / 1e6).toFixed(0)} MB; unseen opens photos up to ${MAX_FILE_BYTES / 1e6} MB`);
+    }
+    if (p.file.size === 0) throw new Error("the file is empty");
+    await loadDetector();
+    p.bytes = new Uint8Array(await p.file.arrayBuffer());
+    const r = await bridge.call("open", { key: p.key, bytes: p.bytes, previewSide: PREVIEW_SIDE });
+    Object.assign(p, { width: r.width, height: r.height, metadata: r.metadata, previewWidth: r.previewWidth, previewHeight: r.previewHeight, detectMs: r.detectMs });
+    p.faces = [];
+    for (let i = 0; i + 17 <= r.faces.length; i += 17) {
+      const [x, y, w, h, score] = r.faces.slice(i, i + 5);
+      p.faces.push({ x, y, w, h, score, uncovered: false });
+    }
+    setStatus(p, "ready", facesText(p));
+    if (!current) select(p);
+  } catch (e) {
+    p.bytes = null;
+    setStatus(p, "failed", sentence(e));
+  }
+  updateOverall();
+}
+
+function sentence(e) {
+  const text = (e?.message ?? String(e)).replace(/\.$/, "");
+  return text.charAt(0).toUpperCase() + text.slice(1) + ".";
+}
+
+// ---------------------------------------------------------------------------------------------
+// The list
+
+function listItem(p) {
+  const li = document.createElement("li");
+  li.className = "photo-item";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "photo-name";
+  button.textContent = p.name;
+  button.disabled = true;
+  button.addEventListener("click", () => select(p));
+  const status = document.createElement("span");
+  status.className = "photo-status";
+  li.append(button, status);
+  return li;
+}
+
+function setStatus(p, status, text) {
+  p.status = status;
+  p.item.dataset.status = status;
+  p.item.querySelector(".photo-status").textContent = text;
+  p.item.querySelector(".photo-name").disabled = status !== "ready";
+}
+
+function visibleFaces(p) {
+  return p.faces.filter((f) => f.score >= settings.threshold);
+}
+
+function facesText(p) {
+  const faces = visibleFaces(p);
+  const open = faces.filter((f) => f.uncovered).length;
+  const n = faces.length;
+  let text = n === 0 ? "No faces found" : `${n} face${n === 1 ? "" : "s"} found`;
+  if (open) text += `, ${open} left uncovered`;
+  if (p.manual.length) text += `, ${p.manual.length} cover${p.manual.length === 1 ? "" : "s"} drawn`;
+  return text;
+}
+
+function updateOverall() {
+  const done = photos.filter((p) => p.status === "ready" || p.status === "failed").length;
+  const faces = photos.reduce((n, p) => n + (p.status === "ready" ? visibleFaces(p).length : 0), 0);
+  $("overall").textContent = photos.length
+    ? `${done} of ${photos.length} photo${photos.length === 1 ? "" : "s"} done; ${faces} face${faces === 1 ? "" : "s"} found.`
+    : "No photos yet.";
+  $("save-all").disabled = !photos.some((p) => p.status === "ready");
+  for (const p of photos) if (p.status === "ready") p.item.querySelector(".photo-status").textContent = facesText(p);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Review
+
+function select(p) {
+  current = p;
+  for (const q of photos) q.item.classList.toggle("current", q === p);
+  $("review").hidden = false;
+  $("review-title").textContent = `Review: ${p.name}`;
+  $("saved").textContent = "";
+  view.zoom = 1;
+  view.cx = p.previewWidth / 2;
+  view.cy = p.previewHeight / 2;
+  showMetadata(p);
+  refresh();
+}
+
+/** Everything that depends on the current photo's covers: list, summary, undo, the rendered preview. */
+function refresh() {
+  const p = current;
+  if (!p) return;
+  renderFaceList(p);
+  $("faces-summary").textContent = `${facesText(p)}.`;
+  $("undo").disabled = p.history.length === 0;
+  updateOverall();
+  renderPreview(p);
+}
+
+/** Boxes to cover, in full-size pixels: faces above the threshold not left uncovered, and drawn covers. */
+function coverBoxes(p) {
+  const boxes = [];
+  for (const f of visibleFaces(p)) if (!f.uncovered) boxes.push(f.x, f.y, f.w, f.h);
+  for (const m of p.manual) boxes.push(m.x, m.y, m.w, m.h);
+  return boxes;
+}
+
+let renderSeq = 0;
+async function renderPreview(p) {
+  const seq = ++renderSeq;
+  const k = p.previewWidth / p.width;
+  const boxes = coverBoxes(p).map((v) => v * k);
+  try {
+    const r = await bridge.call("render", { key: p.key, boxes, style: settings.style, shape: settings.shape, maskScale: settings.maskScale });
+    if (seq !== renderSeq || current !== p) return;
+    const bitmap = await createImageBitmap(new ImageData(new Uint8ClampedArray(r.rgba.buffer), r.width, r.height));
+    if (seq !== renderSeq || current !== p) { bitmap.close(); return; }
+    p.bitmap?.close();
+    p.bitmap = bitmap;
+    $("canvas").dataset.rendered = String(seq);
+    draw();
+  } catch (e) {
+    if (seq === renderSeq) showMessage(`The preview could not be drawn: ${sentence(e)}`);
+  }
+}
+
+function renderFaceList(p) {
+  const list = $("face-list");
+  list.replaceChildren();
+  visibleFaces(p).forEach((f, i) => {
+    const li = document.createElement("li");
+    const label = document.createElement("label");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.checked = !f.uncovered;
+    box.dataset.face = String(i);
+    box.addEventListener("change", () => { remember(p); f.uncovered = !box.checked; refresh(); });
+    label.append(box, ` Face ${i + 1} (${Math.round(f.score * 100)}%) — ${f.uncovered ? "left uncovered" : "covered"}`);
+    li.append(label);
+    list.append(li);
+  });
+  p.manual.forEach((m, i) => {
+    const li = document.createElement("li");
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = `Remove drawn cover ${i + 1}`;
+    remove.addEventListener("click", () => { remember(p); p.manual.splice(i, 1); refresh(); });
+    li.append(remove);
+    list.append(li);
+  });
+  if (!list.children.length) {
+    const li = document.createElement("li");
+    li.textContent = "No faces found at this threshold. Draw a cover over anything you want hidden.";
+    list.append(li);
+  }
+}
+
+/** Save the covers' state before a change, for undo. */
+function remember(p) {
+  p.history.push({ uncovered: p.faces.map((f) => f.uncovered), manual: p.manual.map((m) => ({ ...m })) });
+  if (p.history.length > 200) p.history.shift();
+}
+
+function undo() {
+  const p = current;
+  const last = p?.history.pop();
+  if (!last) return;
+  p.faces.forEach((f, i) => { f.uncovered = last.uncovered[i]; });
+  p.manual = last.manual;
+  refresh();
+}
+
+function showMetadata(p) {
+  const m = p.metadata ?? {};
+  const dl = $("metadata");
+  dl.replaceChildren();
+  const row = (term, value) => {
+    const dt = document.createElement("dt");
+    dt.textContent = term;
+    const dd = document.createElement("dd");
+    dd.textContent = value;
+    dl.append(dt, dd);
+  };
+  row("Size", `${p.width} × ${p.height} pixels (${(p.width * p.height / 1e6).toFixed(1)} megapixels)`);
+  if (m.make || m.model) row("Camera", [m.make, m.model].filter(Boolean).join(" "));
+  if (m.date) row("Taken", m.date);
+  if (m.gps) row("GPS position", `${m.gps[0].toFixed(5)}, ${m.gps[1].toFixed(5)} — where the photo was taken`);
+  if (m.software) row("Software", m.software);
+  row("Hidden blocks", m.blocks?.length ? m.blocks.join(", ") : "none");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drawing, zoom and pan
+
+function layout() {
+  const canvas = $("canvas");
+  const p = current;
+  const dpr = window.devicePixelRatio || 1;
+  const cssWidth = canvas.clientWidth || 800;
+  const aspect = p ? p.previewHeight / p.previewWidth : 0.7;
+  const cssHeight = Math.min(Math.round(cssWidth * aspect), Math.round(window.innerHeight * 0.75));
+  canvas.style.height = `${cssHeight}px`;
+  if (canvas.width !== Math.round(cssWidth * dpr) || canvas.height !== Math.round(cssHeight * dpr)) {
+    canvas.width = Math.round(cssWidth * dpr);
+    canvas.height = Math.round(cssHeight * dpr);
+  }
+  const fit = p ? Math.min(cssWidth / p.previewWidth, cssHeight / p.previewHeight) : 1;
+  // CSS pixels per preview pixel, and where the preview's origin lands on the canvas.
+  const s = fit * view.zoom;
+  return { dpr, s, ox: cssWidth / 2 - view.cx * s, oy: cssHeight / 2 - view.cy * s, cssWidth, cssHeight };
+}
+
+function draw() {
+  const p = current;
+  const canvas = $("canvas");
+  const ctx = canvas.getContext("2d");
+  const L = layout();
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.fillStyle = "#222";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  if (!p?.bitmap) return;
+  ctx.setTransform(L.dpr, 0, 0, L.dpr, 0, 0);
+  ctx.imageSmoothingEnabled = view.zoom < 2;
+  ctx.drawImage(p.bitmap, L.ox, L.oy, p.previewWidth * L.s, p.previewHeight * L.s);
+  // Full-size pixels to CSS pixels on the canvas: X = ox + k·x. Published for tests and tools.
+  const k = L.s * p.previewWidth / p.width;
+  Object.assign(canvas.dataset, { k: String(k), ox: String(L.ox), oy: String(L.oy) });
+  const big = Math.max(2, Math.min(4, L.cssWidth / 300));
+  ctx.lineWidth = big;
+  ctx.font = `600 ${Math.round(6 * big)}px system-ui, sans-serif`;
+  visibleFaces(p).forEach((f, i) => {
+    const x = L.ox + f.x * k, y = L.oy + f.y * k;
+    ctx.setLineDash(f.uncovered ? [3 * big, 2 * big] : []);
+    ctx.strokeStyle = f.uncovered ? "#ff9100" : "#00e676";
+    ctx.strokeRect(x, y, f.w * k, f.h * k);
+    ctx.fillStyle = ctx.strokeStyle;
+    ctx.fillText(f.uncovered ? `${i + 1} uncovered` : String(i + 1), x, y - big);
+  });
+  ctx.setLineDash([]);
+  ctx.strokeStyle = "#40c4ff";
+  for (const m of p.manual) ctx.strokeRect(L.ox + m.x * k, L.oy + m.y * k, m.w * k, m.h * k);
+  if (drag?.drawing) {
+    const r = drag.rect;
+    ctx.setLineDash([2 * big, 2 * big]);
+    ctx.strokeRect(L.ox + r.x * k, L.oy + r.y * k, r.w * k, r.h * k);
+    ctx.setLineDash([]);
+  }
+}
+
+/** A point on the canvas (CSS pixels from its corner) in full-size photo pixels. */
+function toPhoto(px, py) {
+  const p = current;
+  const L = layout();
+  const k = L.s * p.previewWidth / p.width;
+  return { x: (px - L.ox) / k, y: (py - L.oy) / k };
+}
+
+function zoomBy(factor, px, py) {
+  const p = current;
+  if (!p) return;
+  const L = layout();
+  const zoom = Math.min(MAX_ZOOM, Math.max(1, view.zoom * factor));
+  // Keep the preview point under (px, py) in place.
+  const ax = px ?? L.cssWidth / 2, ay = py ?? L.cssHeight / 2;
+  const ux = (ax - L.ox) / L.s, uy = (ay - L.oy) / L.s;
+  const s2 = L.s * zoom / view.zoom;
+  view.zoom = zoom;
+  view.cx = ux - (ax - L.cssWidth / 2) / s2;
+  view.cy = uy - (ay - L.cssHeight / 2) / s2;
+  if (zoom === 1) { view.cx = p.previewWidth / 2; view.cy = p.previewHeight / 2; }
+  draw();
+}
+
+function panBy(dx, dy) {
+  const L = layout();
+  view.cx -= dx / L.s;
+  view.cy -= dy / L.s;
+  draw();
+}
+
+let drag = null;
+
+function canvasPoint(e) {
+  const r = $("canvas").getBoundingClientRect();
+  return { px: e.clientX - r.left, py: e.clientY - r.top };
+}
+
+function onPointerDown(e) {
+  if (!current?.bitmap) return;
+  const { px, py } = canvasPoint(e);
+  $("canvas").setPointerCapture(e.pointerId);
+  const start = toPhoto(px, py);
+  drag = { px, py, start, moved: false, drawing: mode === "draw", rect: { x: start.x, y: start.y, w: 0, h: 0 } };
+}
+
+function onPointerMove(e) {
+  if (!drag) return;
+  const { px, py } = canvasPoint(e);
+  if (Math.hypot(px - drag.px, py - drag.py) > 4) drag.moved = true;
+  if (drag.drawing) {
+    const at = toPhoto(px, py);
+    const p = current;
+    const x0 = Math.max(0, Math.min(drag.start.x, at.x)), y0 = Math.max(0, Math.min(drag.start.y, at.y));
+    const x1 = Math.min(p.width, Math.max(drag.start.x, at.x)), y1 = Math.min(p.height, Math.max(drag.start.y, at.y));
+    drag.rect = { x: x0, y: y0, w: Math.max(0, x1 - x0), h: Math.max(0, y1 - y0) };
+    draw();
+  } else if (drag.moved && view.zoom > 1) {
+    panBy(px - (drag.lastX ?? drag.px), py - (drag.lastY ?? drag.py));
+    drag.lastX = px;
+    drag.lastY = py;
+  }
+}
+
+function onPointerUp(e) {
+  const d = drag;
+  drag = null;
+  if (!d || !current) return;
+  const p = current;
+  if (d.drawing) {
+    if (d.moved && d.rect.w >= 2 && d.rect.h >= 2) {
+      remember(p);
+      p.manual.push(d.rect);
+      refresh();
+    } else draw();
+    return;
+  }
+  if (d.moved) return;
+  const { x, y } = toPhoto(canvasPoint(e).px, canvasPoint(e).py);
+  const inside = (b) => x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h;
+  const manual = p.manual.findIndex(inside);
+  if (manual >= 0) {
+    remember(p);
+    p.manual.splice(manual, 1);
+    refresh();
+    return;
+  }
+  // The smallest face under the pointer (faces in a crowd can nest).
+  const hit = visibleFaces(p).filter(inside).sort((a, b) => a.w * a.h - b.w * b.h)[0];
+  if (hit) {
+    remember(p);
+    hit.uncovered = !hit.uncovered;
+    refresh();
+  }
+}
+
+function setMode(m) {
+  mode = m;
+  $("mode-faces").setAttribute("aria-pressed", String(m === "faces"));
+  $("mode-draw").setAttribute("aria-pressed", String(m === "draw"));
+  $("canvas").classList.toggle("drawing", m === "draw");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saving
+
+function outputFormat(p) {
+  if (settings.format !== "auto") return settings.format;
+  return p.metadata?.format === "png" ? "png" : "jpg";
+}
+
+function outputName(p, format) {
+  const stem = p.name.replace(/\.[^./\\]*$/, "") || "photo";
+  return `${stem}-redacted.${format}`;
+}
+
+/** Cover and encode `p` at full size, then check the bytes that came out: no metadata, same size. */
+async function saveCopy(p) {
+  const format = outputFormat(p);
+  const r = await bridge.call("save", { bytes: p.bytes, boxes: coverBoxes(p), style: settings.style, shape: settings.shape, maskScale: settings.maskScale, format });
+  const c = r.check;
+  const problems = [];
+  if (c.blocks.length) problems.push(`it still carries ${c.blocks.join(", ")}`);
+  if (c.make || c.model || c.date || c.gps || c.software) problems.push("it still carries camera details");
+  if (c.width !== p.width || c.height !== p.height) problems.push(`it reads back as ${c.width}×${c.height}, not ${p.width}×${p.height}`);
+  if (problems.length) throw new Error(`the saved copy of ${p.name} failed its check (${problems.join("; ")}), so it was not saved`);
+  return { name: outputName(p, format), bytes: r.bytes, check: c };
+}
+
+function offer(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+const CHECKED = "no EXIF, GPS, XMP, IPTC, ICC or comment block";
+
+async function saveCurrent() {
+  const p = current;
+  if (!p) return;
+  const out = $("saved");
+  out.dataset.verified = "";
+  out.textContent = "Saving…";
+  try {
+    const s = await saveCopy(p);
+    const type = s.name.endsWith(".png") ? "image/png" : "image/jpeg";
+    offer(new Blob([s.bytes], { type }), s.name);
+    out.textContent = `Saved ${s.name} (${(s.bytes.length / 1e6).toFixed(2)} MB). Read back after saving: ${s.check.width} × ${s.check.height} pixels, upright, ${CHECKED} — nothing hidden is left.`;
+    out.dataset.verified = "true";
+  } catch (e) {
+    out.textContent = sentence(e);
+    out.dataset.verified = "false";
+  }
+}
+
+async function saveAll() {
+  const ready = photos.filter((p) => p.status === "ready");
+  const out = $("saved");
+  $("review").hidden = false;
+  out.dataset.verified = "";
+  const files = [];
+  const used = new Set();
+  try {
+    for (const [i, p] of ready.entries()) {
+      out.textContent = `Saving ${i + 1} of ${ready.length}…`;
+      const s = await saveCopy(p);
+      let name = s.name;
+      for (let n = 2; used.has(name); n++) name = s.name.replace(/(\.[a-z]+)$/, `-${n}$1`);
+      used.add(name);
+      files.push({ name, bytes: s.bytes });
+    }
+    offer(zip(files), "photos-redacted.zip");
+    out.textContent = `Saved photos-redacted.zip with ${files.length} photo${files.length === 1 ? "" : "s"}. Each was read back after saving: ${CHECKED}.`;
+    out.dataset.verified = "true";
+  } catch (e) {
+    out.textContent = sentence(e);
+    out.dataset.verified = "false";
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring
+
+function showMessage(text) {
+  $("message-text").textContent = text;
+  $("message").hidden = !text;
+}
+
+function wire() {
+  $("files").addEventListener("change", (e) => { addFiles(e.target.files); e.target.value = ""; });
+  const drop = $("drop");
+  document.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+  document.addEventListener("dragleave", (e) => { if (!e.relatedTarget) drop.classList.remove("over"); });
+  document.addEventListener("drop", (e) => {
+    e.preventDefault();
+    drop.classList.remove("over");
+    addFiles(e.dataTransfer?.files ?? []);
+  });
+  document.addEventListener("paste", (e) => {
+    const files = [...(e.clipboardData?.files ?? [])];
+    if (files.length) { e.preventDefault(); addFiles(files); }
+  });
+
+  const canvas = $("canvas");
+  canvas.addEventListener("pointerdown", onPointerDown);
+  canvas.addEventListener("pointermove", onPointerMove);
+  canvas.addEventListener("pointerup", onPointerUp);
+  canvas.addEventListener("pointercancel", () => { drag = null; draw(); });
+  canvas.addEventListener("wheel", (e) => {
+    if (!current) return;
+    e.preventDefault();
+    const { px, py } = canvasPoint(e);
+    zoomBy(e.deltaY < 0 ? 1.25 : 0.8, px, py);
+  }, { passive: false });
+  canvas.addEventListener("keydown", (e) => {
+    const step = 40;
+    const keys = {
+      "+": () => zoomBy(1.25), "=": () => zoomBy(1.25), "-": () => zoomBy(0.8), "0": () => zoomBy(1 / view.zoom),
+      ArrowLeft: () => panBy(step, 0), ArrowRight: () => panBy(-step, 0), ArrowUp: () => panBy(0, step), ArrowDown: () => panBy(0, -step),
+    };
+    if (keys[e.key]) { e.preventDefault(); keys[e.key](); }
+  });
+  document.addEventListener("keydown", (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z" && current) { e.preventDefault(); undo(); }
+  });
+  window.addEventListener("resize", () => draw());
+
+  $("mode-faces").addEventListener("click", () => setMode("faces"));
+  $("mode-draw").addEventListener("click", () => setMode("draw"));
+  $("undo").addEventListener("click", undo);
+  $("zoom-in").addEventListener("click", () => zoomBy(1.25));
+  $("zoom-out").addEventListener("click", () => zoomBy(0.8));
+  $("fit").addEventListener("click", () => zoomBy(1 / view.zoom));
+
+  $("threshold").addEventListener("input", (e) => {
+    settings.threshold = Number(e.target.value);
+    $("threshold-out").textContent = `${Math.round(settings.threshold * 100)}%`;
+    refresh();
+  });
+  $("style").addEventListener("change", (e) => {
+    settings.style = e.target.value;
+    $("style-warning").classList.toggle("warn", settings.style !== "solid");
+    refresh();
+  });
+  $("shape").addEventListener("change", (e) => { settings.shape = e.target.value; refresh(); });
+  $("mask-scale").addEventListener("input", (e) => {
+    settings.maskScale = Number(e.target.value);
+    $("mask-scale-out").textContent = settings.maskScale.toFixed(2);
+    refresh();
+  });
+  $("format").addEventListener("change", (e) => { settings.format = e.target.value; });
+  $("save").addEventListener("click", saveCurrent);
+  $("save-all").addEventListener("click", saveAll);
+}
+
+wire();
