@@ -111,6 +111,30 @@ function photoNative() {
   }
 }
 
+const PEER_CALLS = Number(process.env.BENCH_PEER_CALLS ?? 200);
+
+/** Our detector against onnxruntime-web (wasm, one thread) on the same files and frame, interleaved. */
+async function inferPeers() {
+  const b = await start({
+    mounts: { "/peers/ort/": join(ROOT, "node_modules/onnxruntime-web/dist"), "/peers/": join(ROOT, "bench/peers"), "/data/": join(ROOT, "tests/data/generated") },
+  });
+  try {
+    await b.page.goto(`${b.origin}/peers/infer.html`);
+    await b.page.waitForFunction(() => window.benchReady === true, null, { timeout: 60000 });
+    const r = await b.page.evaluate((n) => window.runInferBench({ frameUrl: "/data/two-faces.png", n }), PEER_CALLS);
+    const summary = (x) => ({
+      ours_p50: round(pct(x.oursMs, 50)), ours_p95: round(pct(x.oursMs, 95)),
+      peer_p50: round(pct(x.peerMs, 50)), peer_p95: round(pct(x.peerMs, 95)),
+      ratio_p50: round(pct(x.oursMs, 50) / pct(x.peerMs, 50)),
+      ours_faces: x.oursFaces, peer_best_score: round(x.peerBest),
+    });
+    return { short: summary(r.short), full: summary(r.full), errors: b.errors };
+  } finally {
+    await b.close();
+  }
+}
+
+const peers = await inferPeers();
 const liveResult = await live();
 const photoBrowser = await photoInBrowser();
 const photoCli = photoNative();
@@ -119,7 +143,9 @@ const results = {
   frames_per_mode: FRAMES,
   live_see: liveResult.see,
   live_protect: liveResult.protect,
-  short_infer_ms: { ours_p50: liveResult.see.infer_ms.p50, ours_p95: liveResult.see.infer_ms.p95 },
+  short_infer_ms: peers.short,
+  full_infer_ms: peers.full,
+  peer: "onnxruntime-web 1.30.0, wasm backend, 1 thread, same .onnx files and 640×480 frame",
   live_frame_ms: liveResult.protect.frame_ms,
   first_detection_ms: liveResult.first_detection_ms,
   photo_12mp_ms: { browser: photoBrowser.total_ms, browser_open: photoBrowser.open_ms, browser_save: photoBrowser.save_ms, native: photoCli.ours_ms, deface_native: photoCli.deface_ms, faces: photoBrowser.faces },
@@ -128,7 +154,10 @@ const results = {
   foreign_requests: liveResult.foreign_requests,
 };
 
+const ratioRow = (name, x) => [name, `${x.ours_p50} ms`, `p95 ${x.ours_p95} ms; onnxruntime-web p50 ${x.peer_p50} ms, p95 ${x.peer_p95} ms; ratio ${x.ratio_p50}`];
 const rows = [
+  ratioRow("short-range (128)", results.short_infer_ms),
+  ratioRow("full-range (256)", results.full_infer_ms),
   ["live, see mode", `${results.live_see.fps} fps`, `inference p50 ${results.live_see.infer_ms.p50} ms, p95 ${results.live_see.infer_ms.p95} ms`],
   ["live, protect mode", `${results.live_protect.fps} fps`, `whole frame p50 ${results.live_frame_ms.p50} ms, p95 ${results.live_frame_ms.p95} ms`],
   ["12 MP photo, browser", `${results.photo_12mp_ms.browser} ms`, `open ${photoBrowser.open_ms} ms (read, decode, find ${photoBrowser.faces} faces, preview) + save ${photoBrowser.save_ms} ms (decode, cover, encode, check)`],

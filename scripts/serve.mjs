@@ -22,11 +22,16 @@ const TYPES = {
   ".ts": "text/plain; charset=utf-8",
 };
 
-export function serve(root, port = 0, host = "127.0.0.1") {
-  const base = resolve(root);
+/** Serve `root`; `mounts` maps URL prefixes ("/peers/ort/") to other folders (the bench's peers). */
+export function serve(root, port = 0, host = "127.0.0.1", mounts = {}) {
+  const roots = Object.entries(mounts).map(([prefix, dir]) => [prefix, resolve(dir)]);
   const server = createServer(async (req, res) => {
     try {
-      const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+      let path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+      let base = resolve(root);
+      for (const [prefix, dir] of roots) {
+        if (path.startsWith(prefix)) { base = dir; path = path.slice(prefix.length - 1); break; }
+      }
       let file = normalize(join(base, path));
       if (!file.startsWith(base)) throw new Error("outside root");
       if ((await stat(file)).isDirectory()) file = join(file, "index.html");

@@ -15,9 +15,9 @@ const FLAGS = [
 ];
 
 /** Start the site and a browser. `camera`: absolute path of a .y4m clip for the fake camera, or
- *  "deny" for a browser that refuses camera permission. */
-export async function start({ camera = null } = {}) {
-  const server = await serve(WWW, 0);
+ *  "deny" for a browser that refuses camera permission. `mounts`: extra folders to serve (bench peers). */
+export async function start({ camera = null, mounts = {} } = {}) {
+  const server = await serve(WWW, 0, "127.0.0.1", mounts);
   const origin = `http://127.0.0.1:${server.address().port}`;
   const profile = mkdtempSync(join(tmpdir(), "unseen-chromium-"));
   const args = [...FLAGS];

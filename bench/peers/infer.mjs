@@ -1,0 +1,75 @@
+// Our detector and onnxruntime-web side by side in one page, on the same model files and frames,
+// one call of each in turn so both see the same noise. Ours: FaceDetector.detect (letterbox in Rust,
+// inference, decoding, NMS). The peer: letterbox with the browser's drawImage, float conversion, and
+// session.run (its output is not decoded, which favours the peer slightly).
+import init, { FaceDetector } from "/pkg/unseen.js";
+import * as ort from "/peers/ort/ort.wasm.min.mjs";
+
+ort.env.wasm.numThreads = 1;
+ort.env.wasm.simd = true;
+ort.env.wasm.wasmPaths = "/peers/ort/";
+
+async function bytes(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+async function frameOf(url) {
+  const bitmap = await createImageBitmap(await (await fetch(url)).blob());
+  const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(bitmap, 0, 0);
+  return { bitmap, rgba: new Uint8Array(ctx.getImageData(0, 0, bitmap.width, bitmap.height).data.buffer), width: bitmap.width, height: bitmap.height };
+}
+
+function peerInput(frame, size, ctx) {
+  const scale = size / Math.max(frame.width, frame.height);
+  const w = Math.round(frame.width * scale), h = Math.round(frame.height * scale);
+  ctx.fillStyle = "#000";
+  ctx.fillRect(0, 0, size, size);
+  ctx.drawImage(frame.bitmap, (size - w) / 2, (size - h) / 2, w, h);
+  const px = ctx.getImageData(0, 0, size, size).data;
+  const input = new Float32Array(size * size * 3);
+  for (let i = 0, j = 0; i < px.length; i += 4, j += 3) {
+    input[j] = px[i] / 127.5 - 1;
+    input[j + 1] = px[i + 1] / 127.5 - 1;
+    input[j + 2] = px[i + 2] / 127.5 - 1;
+  }
+  return new ort.Tensor("float32", input, [1, size, size, 3]);
+}
+
+/** Time `n` interleaved calls of ours and the peer on `frame` with the model at `modelUrl`. */
+async function compare(modelUrl, size, frame, n) {
+  const model = await bytes(modelUrl);
+  const ours = new FaceDetector(model, 0.6, 0.3);
+  const session = await ort.InferenceSession.create(model, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+  const ctx = new OffscreenCanvas(size, size).getContext("2d", { willReadFrequently: true });
+  const inputName = session.inputNames[0];
+  const oursMs = [], peerMs = [];
+  let oursFaces = 0, peerBest = 0;
+  for (let i = 0; i < n + 10; i++) {
+    let t = performance.now();
+    const faces = ours.detect(frame.rgba, frame.width, frame.height);
+    const a = performance.now() - t;
+    t = performance.now();
+    const out = await session.run({ [inputName]: peerInput(frame, size, ctx) });
+    const b = performance.now() - t;
+    if (i >= 10) { oursMs.push(a); peerMs.push(b); } // the first calls warm up both
+    oursFaces = faces.length / 17;
+    const logits = Object.values(out).find((o) => o.dims.at(-1) === 1 && o.dims[1] === 512).data;
+    peerBest = Math.max(...logits.map((v) => 1 / (1 + Math.exp(-v))));
+  }
+  ours.free();
+  await session.release();
+  return { oursMs, peerMs, oursFaces, peerBest };
+}
+
+window.runInferBench = async ({ frameUrl, n }) => {
+  await init();
+  const frame = await frameOf(frameUrl);
+  return {
+    short: await compare("/models/face_detection_front_128x128.onnx", 128, frame, n),
+    full: await compare("/models/face_detection_back_256x256.onnx", 256, frame, n),
+  };
+};
+window.benchReady = true;
