@@ -112,6 +112,7 @@ function photoNative() {
 }
 
 const PEER_CALLS = Number(process.env.BENCH_PEER_CALLS ?? 200);
+const MEMORY_FRAMES = Number(process.env.BENCH_MEMORY_FRAMES ?? 10000);
 
 /** Our detector against onnxruntime-web (wasm, one thread) on the same files and frame, interleaved. */
 async function inferPeers() {
@@ -128,7 +129,8 @@ async function inferPeers() {
       ratio_p50: round(pct(x.oursMs, 50) / pct(x.peerMs, 50)),
       ours_faces: x.oursFaces, peer_best_score: round(x.peerBest),
     });
-    return { short: summary(r.short), full: summary(r.full), errors: b.errors };
+    const memory = await b.page.evaluate((n) => window.runMemoryBench({ frameUrl: "/data/two-faces.png", n }), MEMORY_FRAMES);
+    return { short: summary(r.short), full: summary(r.full), memory, errors: b.errors };
   } finally {
     await b.close();
   }
@@ -145,6 +147,8 @@ const results = {
   live_protect: liveResult.protect,
   short_infer_ms: peers.short,
   full_infer_ms: peers.full,
+  wasm_memory_growth_bytes: peers.memory.growth,
+  wasm_memory: peers.memory,
   peer: "onnxruntime-web 1.30.0, wasm backend, 1 thread, same .onnx files and 640×480 frame",
   live_frame_ms: liveResult.protect.frame_ms,
   first_detection_ms: liveResult.first_detection_ms,
@@ -162,6 +166,7 @@ const rows = [
   ["live, protect mode", `${results.live_protect.fps} fps`, `whole frame p50 ${results.live_frame_ms.p50} ms, p95 ${results.live_frame_ms.p95} ms`],
   ["12 MP photo, browser", `${results.photo_12mp_ms.browser} ms`, `open ${photoBrowser.open_ms} ms (read, decode, find ${photoBrowser.faces} faces, preview) + save ${photoBrowser.save_ms} ms (decode, cover, encode, check)`],
   ["12 MP photo, CLI", `${results.photo_12mp_ms.native} ms`, `unseen redact, whole process; ${photoCli.deface_ms === null ? photoCli.deface : `deface 1.5.0: ${photoCli.deface_ms} ms`}`],
+  ["wasm memory", `${peers.memory.growth} B growth`, `over ${peers.memory.frames} live frames after the first 100 (${(peers.memory.memoryAtEnd / 1e6).toFixed(1)} MB in all, mean ${peers.memory.meanFaces.toFixed(2)} faces per frame)`],
   ["first detection", `${results.first_detection_ms} ms`, "from navigation, camera started at once"],
   ["page weight", `${(results.page_bytes.gzip / 1e6).toFixed(2)} MB gzip`, `${(results.page_bytes.raw / 1e6).toFixed(2)} MB raw, ${results.page_bytes.files} files`],
 ];

@@ -2,7 +2,7 @@
 // one call of each in turn so both see the same noise. Ours: FaceDetector.detect (letterbox in Rust,
 // inference, decoding, NMS). The peer: letterbox with the browser's drawImage, float conversion, and
 // session.run (its output is not decoded, which favours the peer slightly).
-import init, { FaceDetector } from "/pkg/unseen.js";
+import init, { FaceDetector, LiveSession } from "/pkg/unseen.js";
 import * as ort from "/peers/ort/ort.wasm.min.mjs";
 
 ort.env.wasm.numThreads = 1;
@@ -71,5 +71,26 @@ window.runInferBench = async ({ frameUrl, n }) => {
     short: await compare("/models/face_detection_front_128x128.onnx", 128, frame, n),
     full: await compare("/models/face_detection_back_256x256.onnx", 256, frame, n),
   };
+};
+/** `n` live frames through one LiveSession as fast as they run (protect mode every other second of
+ *  simulated time, the frame shifted a little each time): wasm memory after warm-up and at the end. */
+window.runMemoryBench = async ({ frameUrl, n }) => {
+  const wasm = await init();
+  const frame = await frameOf(frameUrl);
+  const session = new LiveSession(await bytes("/models/face_detection_front_128x128.onnx"), 0.6, 0.3);
+  const pixels = new Uint8Array(frame.rgba.length);
+  let after100 = 0, faces = 0;
+  const started = performance.now();
+  for (let i = 0; i < n; i++) {
+    // Shift the picture by up to 8 pixels so the tracker sees motion, and cover every other second.
+    const shift = (i % 9) * 4;
+    pixels.set(frame.rgba.subarray(shift), 0);
+    const found = session.process(pixels, frame.width, frame.height, i * 33.3, Math.floor(i / 30) % 2 === 1);
+    faces += found.length / 17;
+    if (i === 99) after100 = wasm.memory.buffer.byteLength;
+  }
+  const end = wasm.memory.buffer.byteLength;
+  session.free();
+  return { frames: n, seconds: (performance.now() - started) / 1000, memoryAfter100: after100, memoryAtEnd: end, growth: end - after100, meanFaces: faces / n };
 };
 window.benchReady = true;
