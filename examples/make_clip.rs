@@ -10,7 +10,8 @@
 //! Also the photos the photo-page test and the bench load: OUT_DIR/crowd-gps-rot6.jpg, the
 //! 1600×1000 composite crowd stored turned on its side with EXIF orientation 6 and a GPS position
 //! (as a phone writes it), OUT_DIR/crowd-12mp.jpg, a 4400×2750 (12.1 megapixel) copy, and
-//! OUT_DIR/crowd.json, the upright crowd's face boxes.
+//! OUT_DIR/crowd.json, the upright crowd's face boxes; and OUT_DIR/corpus/, the hostile files of
+//! `tests/common::hostile_corpus`, with OUT_DIR/corpus.json saying what each should get.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -78,6 +79,21 @@ fn main() -> std::io::Result<()> {
             boxes.join(",")
         ),
     )?;
+    // The hostile corpus, for the photo page's test: the files and what each should get.
+    let corpus_dir = out.join("corpus");
+    std::fs::create_dir_all(&corpus_dir)?;
+    let mut expect = Vec::new();
+    for (name, bytes, e) in common::hostile_corpus() {
+        std::fs::write(corpus_dir.join(name), bytes)?;
+        let e = match e {
+            common::Expect::Processed { has_face: true } => "face",
+            common::Expect::Processed { has_face: false } => "processed",
+            common::Expect::Refused => "refused",
+            common::Expect::Either => "either",
+        };
+        expect.push(format!("{{\"name\":\"{name}\",\"expect\":\"{e}\"}}"));
+    }
+    std::fs::write(out.join("corpus.json"), format!("[{}]\n", expect.join(",")))?;
     Ok(())
 }
 

@@ -178,7 +178,11 @@ fn first_sentence(s: &str) -> String {
 /// The EXIF block of an image file, read from its headers without decoding the pixels (None when
 /// there is none or the file cannot be read).
 pub fn read_exif(bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut decoder = ImageReader::new(Cursor::new(bytes)).with_guessed_format().ok()?.into_decoder().ok()?;
+    let mut decoder = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?
+        .into_decoder()
+        .ok()?;
     decoder.exif_metadata().ok().flatten()
 }
 

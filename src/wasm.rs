@@ -373,7 +373,10 @@ impl Photo {
     #[wasm_bindgen(constructor)]
     pub fn open(bytes: &[u8]) -> Result<Photo, JsError> {
         let image = image_io::decode(bytes).map_err(js)?;
-        Ok(Photo { image, blocks: metadata::blocks(bytes) })
+        Ok(Photo {
+            image,
+            blocks: metadata::blocks(bytes),
+        })
     }
 
     #[wasm_bindgen(getter)]
@@ -390,21 +393,39 @@ impl Photo {
     /// `gps` is `[latitude, longitude]` or null.
     pub fn metadata(&self) -> Result<JsValue, JsError> {
         let format = format!("{:?}", self.image.format).to_lowercase();
-        let summary = self.image.exif.as_deref().map(metadata::summarize_exif).unwrap_or_default();
+        let summary = self
+            .image
+            .exif
+            .as_deref()
+            .map(metadata::summarize_exif)
+            .unwrap_or_default();
         describe_metadata(&format, &self.blocks, &summary)
     }
 
     /// A copy at most `maxSide` pixels on its long side, for showing on screen.
     pub fn preview(&self, max_side: u32) -> Result<DecodedImage, JsError> {
         if max_side == 0 {
-            return Err(js(Error::invalid("the preview size must be at least 1 pixel")));
+            return Err(js(Error::invalid(
+                "the preview size must be at least 1 pixel",
+            )));
         }
         let (w, h) = (self.image.width, self.image.height);
         let scale = (max_side as f64 / w.max(h) as f64).min(1.0);
-        let (pw, ph) = (((w as f64 * scale).round() as u32).max(1), ((h as f64 * scale).round() as u32).max(1));
+        let (pw, ph) = (
+            ((w as f64 * scale).round() as u32).max(1),
+            ((h as f64 * scale).round() as u32).max(1),
+        );
         let frame = Frame::new(&self.image.rgba, w, h).map_err(js)?;
-        let rgba = if scale < 1.0 { detect::resize_rgba(frame, pw, ph) } else { self.image.rgba.clone() };
-        Ok(DecodedImage { rgba, width: pw, height: ph })
+        let rgba = if scale < 1.0 {
+            detect::resize_rgba(frame, pw, ph)
+        } else {
+            self.image.rgba.clone()
+        };
+        Ok(DecodedImage {
+            rgba,
+            width: pw,
+            height: ph,
+        })
     }
 
     /// Faces found by the photo pipeline with `detector`'s options, in full-size pixels; same layout
@@ -416,7 +437,14 @@ impl Photo {
 
     /// Cover `boxes` (x, y, w, h each, full-size pixels) and encode as "jpg" or "png" with no
     /// metadata. Consumes the photo: its pixels are covered in place rather than copied.
-    pub fn save(mut self, boxes: &[f32], style: Style, shape: Shape, mask_scale: f32, format: &str) -> Result<Vec<u8>, JsError> {
+    pub fn save(
+        mut self,
+        boxes: &[f32],
+        style: Style,
+        shape: Shape,
+        mask_scale: f32,
+        format: &str,
+    ) -> Result<Vec<u8>, JsError> {
         let format = image_io::OutputFormat::from_extension(format).map_err(js)?;
         let (w, h) = (self.image.width, self.image.height);
         redact(&mut self.image.rgba, w, h, boxes, style, shape, mask_scale)?;
@@ -428,24 +456,47 @@ impl Photo {
 /// `Photo.metadata`, read without decoding the pixels.
 #[wasm_bindgen(js_name = metadataOf)]
 pub fn metadata_of(bytes: &[u8]) -> Result<JsValue, JsError> {
-    let format = image::guess_format(bytes).map(|f| format!("{f:?}").to_lowercase()).unwrap_or_else(|_| "unknown".into());
+    let format = image::guess_format(bytes)
+        .map(|f| format!("{f:?}").to_lowercase())
+        .unwrap_or_else(|_| "unknown".into());
     let exif = image_io::read_exif(bytes);
-    let summary = exif.as_deref().map(metadata::summarize_exif).unwrap_or_default();
+    let summary = exif
+        .as_deref()
+        .map(metadata::summarize_exif)
+        .unwrap_or_default();
     describe_metadata(&format, &metadata::blocks(bytes), &summary)
 }
 
-fn describe_metadata(format: &str, blocks: &[String], s: &metadata::ExifSummary) -> Result<JsValue, JsError> {
+fn describe_metadata(
+    format: &str,
+    blocks: &[String],
+    s: &metadata::ExifSummary,
+) -> Result<JsValue, JsError> {
     let o = js_sys::Object::new();
-    let set = |k: &str, v: JsValue| js_sys::Reflect::set(&o, &JsValue::from_str(k), &v).map(|_| ()).map_err(|_| JsError::new("could not describe the metadata"));
+    let set = |k: &str, v: JsValue| {
+        js_sys::Reflect::set(&o, &JsValue::from_str(k), &v)
+            .map(|_| ())
+            .map_err(|_| JsError::new("could not describe the metadata"))
+    };
     let text = |v: &Option<String>| v.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL);
     set("format", JsValue::from_str(format))?;
-    set("blocks", blocks.iter().map(|b| JsValue::from_str(b)).collect::<js_sys::Array>().into())?;
+    set(
+        "blocks",
+        blocks
+            .iter()
+            .map(|b| JsValue::from_str(b))
+            .collect::<js_sys::Array>()
+            .into(),
+    )?;
     set("make", text(&s.make))?;
     set("model", text(&s.model))?;
     set("software", text(&s.software))?;
     set("date", text(&s.date))?;
     let gps = match s.gps {
-        Some((lat, lon)) => [JsValue::from_f64(lat), JsValue::from_f64(lon)].iter().collect::<js_sys::Array>().into(),
+        Some((lat, lon)) => [JsValue::from_f64(lat), JsValue::from_f64(lon)]
+            .iter()
+            .collect::<js_sys::Array>()
+            .into(),
         None => JsValue::NULL,
     };
     set("gps", gps)?;

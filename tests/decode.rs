@@ -6,7 +6,7 @@ mod common;
 use std::io::Cursor;
 use std::time::Instant;
 
-use common::{jpeg_with_exif, load, Img};
+use common::{jpeg_with_exif, load, png_declaring, Img};
 use image::{DynamicImage, ImageFormat};
 use unseen::image_io::{decode, encode, OutputFormat};
 use unseen::{models, DetectOptions, Detector, Error};
@@ -118,44 +118,6 @@ fn every_supported_format_decodes() {
         assert_eq!((d.width, d.height), (128, 100), "{name}");
         assert_eq!(d.rgba.len(), 128 * 100 * 4, "{name}");
     }
-}
-
-/// A valid PNG declaring a huge image, with a few bytes of pixel data behind it.
-fn png_declaring(width: u32, height: u32) -> Vec<u8> {
-    fn chunk(png: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
-        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let mut body = kind.to_vec();
-        body.extend_from_slice(data);
-        png.extend_from_slice(&body);
-        png.extend_from_slice(&crc32(&body).to_be_bytes());
-    }
-    let mut ihdr = width.to_be_bytes().to_vec();
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
-    // A zlib stream with one stored block of 8 zero bytes (adler32 of 8 zeros is 0x00080001).
-    let idat = [
-        0x78, 0x01, 0x01, 8, 0, 0xF7, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x08, 0x00, 0x01,
-    ];
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    chunk(&mut png, b"IHDR", &ihdr);
-    chunk(&mut png, b"IDAT", &idat);
-    chunk(&mut png, b"IEND", &[]);
-    png
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in data {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 #[test]

@@ -281,8 +281,11 @@ fn face_json(f: &Face) -> serde_json::Value {
 
 /// Image files a folder holds, by extension, sorted by name.
 fn images_in(dir: &Path) -> Result<Vec<PathBuf>, Error> {
-    const EXTENSIONS: [&str; 9] = [
-        "jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "jfif",
+    // Photo formats unseen cannot read are listed too, so each gets its sentence rather than being
+    // skipped in silence (which would leave a photo unredacted without a word).
+    const EXTENSIONS: [&str; 16] = [
+        "jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "jfif", "heic", "heif", "avif",
+        "svg", "jxl", "dng", "raw",
     ];
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -313,7 +316,14 @@ fn redact_paths(
         }
         std::fs::create_dir_all(output)?;
         let mut all_ok = true;
-        for file in images_in(input)? {
+        let files = images_in(input)?;
+        let stem_of = |f: &Path| {
+            f.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        for file in &files {
+            let file = file.clone();
             // Keep the format of PNGs (lossless, maybe transparent); everything else becomes JPEG.
             let is_png = file
                 .extension()
@@ -323,10 +333,15 @@ fn redact_paths(
             } else {
                 OutputFormat::from_extension("jpg")?
             };
-            let stem = file
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let mut stem = stem_of(&file);
+            // beach.jpg and beach.png in one folder must not overwrite each other's copy.
+            if files.iter().filter(|f| stem_of(f) == stem).count() > 1 {
+                let ext = file
+                    .extension()
+                    .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                    .unwrap_or_default();
+                stem = format!("{stem}-{ext}");
+            }
             let out = output.join(format!("{stem}-redacted.{}", format.extension()));
             all_ok &= each_file(&file, || {
                 redact_file(&mut finder, options, &file, &out, format)

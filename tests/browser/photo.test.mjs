@@ -192,3 +192,26 @@ test("a file that is not a photo gets one clear sentence and the others still wo
     await b.close();
   }
 });
+
+test("every file of the hostile corpus is processed or refused with one sentence", { timeout: 300_000 }, async () => {
+  const corpus = JSON.parse(readFileSync(join(ROOT, "tests/data/generated/corpus.json"), "utf8"));
+  const b = await start();
+  try {
+    const { page } = b;
+    await page.goto(`${b.origin}/photo.html`);
+    await page.setInputFiles("#files", corpus.map((c) => join(ROOT, "tests/data/generated/corpus", c.name)));
+    await page.waitForFunction((n) => [...document.querySelectorAll("#list li")].filter((li) => li.dataset.status === "ready" || li.dataset.status === "failed").length === n, corpus.length, { timeout: 240_000 });
+    const items = await page.$$eval("#list li", (lis) => lis.map((li) => ({ name: li.querySelector(".photo-name").textContent, status: li.dataset.status, text: li.querySelector(".photo-status").textContent })));
+    for (const c of corpus) {
+      const item = items.find((i) => i.name === c.name);
+      assert.ok(item, c.name);
+      if (c.expect === "face") assert.match(item.text, /^[1-9]\d* faces? found/, `${c.name}: ${item.text}`);
+      if (c.expect === "processed") assert.equal(item.status, "ready", `${c.name}: ${item.text}`);
+      if (c.expect === "refused") assert.equal(item.status, "failed", `${c.name}: ${item.text}`);
+      if (item.status === "failed") assert.match(item.text, /^[A-Z][^\n]{5,200}\.$/, `${c.name}: one sentence: ${item.text}`);
+    }
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});

@@ -401,3 +401,262 @@ pub fn score(found: &[unseen::Rect], expected: &[(f32, f32, f32, f32)]) -> (f32,
     };
     (recall, precision)
 }
+
+/// A PNG chunk: length, kind, data, CRC.
+fn png_chunk(png: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+    png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let mut body = kind.to_vec();
+    body.extend_from_slice(data);
+    png.extend_from_slice(&body);
+    png.extend_from_slice(&crc32(&body).to_be_bytes());
+}
+
+/// `data` as a zlib stream of stored (uncompressed) deflate blocks.
+fn zlib_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = if data.is_empty() {
+        vec![&[]]
+    } else {
+        data.chunks(65535).collect()
+    };
+    for (i, block) in blocks.iter().enumerate() {
+        out.push(u8::from(i + 1 == blocks.len()));
+        let len = block.len() as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in data {
+        a = (a + byte as u32) % 65521;
+        b = (b + a) % 65521;
+    }
+    out.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    out
+}
+
+/// A valid PNG declaring a huge image, with a few bytes of pixel data behind it.
+pub fn png_declaring(width: u32, height: u32) -> Vec<u8> {
+    let mut ihdr = width.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png_chunk(&mut png, b"IHDR", &ihdr);
+    png_chunk(&mut png, b"IDAT", &zlib_stored(&[0; 8]));
+    png_chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+/// `img` as an 8-bit palette PNG (colours quantised to 6×6×6 levels).
+pub fn palette_png(img: &Img) -> Vec<u8> {
+    let level = |v: u8| (v as u32 * 5 + 127) / 255;
+    let mut palette = Vec::new();
+    for r in 0..6u32 {
+        for g in 0..6u32 {
+            for b in 0..6u32 {
+                palette.extend_from_slice(&[(r * 51) as u8, (g * 51) as u8, (b * 51) as u8]);
+            }
+        }
+    }
+    let mut raw = Vec::new();
+    for y in 0..img.height {
+        raw.push(0); // filter: none
+        for x in 0..img.width {
+            let p = img.px(x, y);
+            raw.push((level(p[0]) * 36 + level(p[1]) * 6 + level(p[2])) as u8);
+        }
+    }
+    let mut ihdr = img.width.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&img.height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 3, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png_chunk(&mut png, b"IHDR", &ihdr);
+    png_chunk(&mut png, b"PLTE", &palette);
+    png_chunk(&mut png, b"IDAT", &zlib_stored(&raw));
+    png_chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+pub fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in data {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// What a file in the hostile corpus should get.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Expect {
+    /// Decoded and processed; `true` when the astronaut's face is in it and must be found.
+    Processed { has_face: bool },
+    /// Refused with one clear sentence.
+    Refused,
+    /// Damaged but partly readable: processed or refused, either is right.
+    Either,
+}
+
+/// Unusual and hostile image files, built from real photos or byte by byte: each name, its bytes,
+/// and what it should get.
+pub fn hostile_corpus() -> Vec<(&'static str, Vec<u8>, Expect)> {
+    use image::{DynamicImage, ImageFormat, RgbaImage};
+    use std::io::Cursor;
+    let portrait = load("astronaut.png").crop_resized(100, 0, 300, 300, 256, 256);
+    let dynamic = DynamicImage::ImageRgba8(
+        RgbaImage::from_raw(256, 256, portrait.rgba.clone()).expect("size"),
+    );
+    let encoded = |image: &DynamicImage, format: ImageFormat| {
+        let mut bytes = Vec::new();
+        image
+            .write_to(&mut Cursor::new(&mut bytes), format)
+            .expect("encode test image");
+        bytes
+    };
+    let jpeg = image_io::encode(
+        &portrait.rgba,
+        256,
+        256,
+        image_io::OutputFormat::Jpeg { quality: 85 },
+    )
+    .expect("jpeg");
+    let png = encoded(&dynamic, ImageFormat::Png);
+    let face = Expect::Processed { has_face: true };
+    let plain = Expect::Processed { has_face: false };
+
+    // CMYK and progressive JPEGs, as cameras and print workflows write them.
+    let cmyk: Vec<u8> = portrait
+        .rgba
+        .chunks_exact(4)
+        .flat_map(|p| {
+            let k = 255 - p[0].max(p[1]).max(p[2]);
+            let c = |v: u8| {
+                if k == 255 {
+                    0
+                } else {
+                    ((255 - v as u32 - k as u32) * 255 / (255 - k as u32)) as u8
+                }
+            };
+            [c(p[0]), c(p[1]), c(p[2]), k]
+        })
+        .collect();
+    let mut cmyk_jpeg = Vec::new();
+    jpeg_encoder::Encoder::new(&mut cmyk_jpeg, 90)
+        .encode(&cmyk, 256, 256, jpeg_encoder::ColorType::Cmyk)
+        .expect("cmyk");
+    let mut progressive = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut progressive, 85);
+    encoder.set_progressive(true);
+    encoder
+        .encode(&portrait.rgba, 256, 256, jpeg_encoder::ColorType::Rgba)
+        .expect("progressive");
+
+    // A JPEG whose frame header declares 65000×65000 pixels.
+    let mut jpeg_bomb = jpeg.clone();
+    if let Some(i) = jpeg_bomb.windows(2).position(|w| w == [0xFF, 0xC0]) {
+        jpeg_bomb[i + 5..i + 9].copy_from_slice(&[0xFD, 0xE8, 0xFD, 0xE8]);
+    }
+    // A PNG whose pixel data is damaged (its chunk CRC no longer matches).
+    let mut corrupt_png = png.clone();
+    if let Some(i) = corrupt_png.windows(4).position(|w| w == b"IDAT") {
+        for b in &mut corrupt_png[i + 20..i + 60] {
+            *b ^= 0x5A;
+        }
+    }
+    // An animated GIF: two frames.
+    let mut gif = Vec::new();
+    {
+        let mut encoder = image::codecs::gif::GifEncoder::new(&mut gif);
+        let frame = |img: RgbaImage| image::Frame::new(img);
+        let dark = RgbaImage::from_pixel(256, 256, image::Rgba([20, 20, 20, 255]));
+        encoder
+            .encode_frames([frame(dynamic.to_rgba8()), frame(dark)])
+            .expect("gif");
+    }
+    let sixteen = encoded(
+        &DynamicImage::ImageRgb16(dynamic.to_rgb16()),
+        ImageFormat::Png,
+    );
+    let thin = |w: u32, h: u32| {
+        encoded(
+            &DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+                w,
+                h,
+                image::Rgb([200, 180, 160]),
+            )),
+            ImageFormat::Png,
+        )
+    };
+    let random: Vec<u8> = (0..8192u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761).rotate_left(7) >> 11) as u8)
+        .collect();
+    let mut bad_exif = jpeg[..2].to_vec();
+    bad_exif.extend_from_slice(&[0xFF, 0xE1, 0x00, 0x20]);
+    bad_exif.extend_from_slice(b"Exif\0\0MM\0\x2a\xff\xff\xff\xf0garbage-offsets-here");
+    bad_exif.extend_from_slice(&jpeg[2..]);
+
+    vec![
+        ("empty.jpg", Vec::new(), Expect::Refused),
+        (
+            "truncated.jpg",
+            jpeg[..jpeg.len() / 2].to_vec(),
+            Expect::Either,
+        ),
+        (
+            "header-only.jpg",
+            jpeg[..120.min(jpeg.len())].to_vec(),
+            Expect::Refused,
+        ),
+        ("random.jpg", random, Expect::Refused),
+        (
+            "text.jpg",
+            b"This is a shopping list, not a photo.\nMilk\nBread\n".to_vec(),
+            Expect::Refused,
+        ),
+        ("corrupt-chunk.png", corrupt_png, Expect::Either),
+        (
+            "bomb-30000.png",
+            png_declaring(30000, 30000),
+            Expect::Refused,
+        ),
+        ("bomb-65000.jpg", jpeg_bomb, Expect::Refused),
+        ("bad-exif.jpg", bad_exif, face),
+        ("cmyk.jpg", cmyk_jpeg, face),
+        ("progressive.jpg", progressive, face),
+        ("16-bit.png", sixteen, face),
+        ("palette.png", palette_png(&portrait), face),
+        ("animated.gif", gif, face),
+        ("webp.webp", encoded(&dynamic, ImageFormat::WebP), face),
+        (
+            "bmp.bmp",
+            encoded(
+                &DynamicImage::ImageRgb8(dynamic.to_rgb8()),
+                ImageFormat::Bmp,
+            ),
+            face,
+        ),
+        (
+            "tiff.tiff",
+            encoded(
+                &DynamicImage::ImageRgb8(dynamic.to_rgb8()),
+                ImageFormat::Tiff,
+            ),
+            face,
+        ),
+        ("one-pixel.png", thin(1, 1), plain),
+        ("wide-12000x12.png", thin(12000, 12), plain),
+        ("tall-12x12000.png", thin(12, 12000), plain),
+        ("png-named.jpg", png, face),
+        (
+            "photo.heic",
+            b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec(),
+            Expect::Refused,
+        ),
+    ]
+}
