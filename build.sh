@@ -50,6 +50,8 @@ build() {
   scripts/fetch.sh testdata
   mkdir -p www/demo
   cp tests/data/fetched/astronaut.png www/demo/astronaut.png
+  # What the service worker caches for offline use, versioned by the files' hash.
+  node scripts/precache.mjs www
 }
 
 js_tools() {

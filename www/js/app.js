@@ -5,6 +5,7 @@
 // processed before protect was switched on is dropped; while the worker is slow, failing or loading,
 // the canvas shows a fully blurred frame instead.
 import { Bridge } from "./bridge.js";
+import { countRequests, registerOffline } from "./site.js";
 import { CameraError, cameraMessage, openCamera, stopCamera } from "./camera.js";
 import { drawCandidates, drawFaces, unpackBoxes, unpackFaces } from "./overlay.js";
 
@@ -266,3 +267,6 @@ for (const id of ["threshold", "overlap", "style", "shape", "mask-scale"]) $(id)
 $("candidates").addEventListener("change", () => { if (state.still) processFrame(); });
 bridge.onfail = () => { state.loaded = null; state.inFlight = false; };
 document.addEventListener("visibilitychange", () => { if (!document.hidden && state.stream) loop(); });
+
+registerOffline(document.getElementById("update"));
+countRequests(document.getElementById("requests"), [bridge]);

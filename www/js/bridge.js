@@ -8,12 +8,15 @@ export class Bridge {
     this.nextId = 1;
     /** Called with (error) when the worker dies. */
     this.onfail = null;
+    /** Called with (url) for each request the worker makes. */
+    this.onnet = null;
   }
 
   start() {
     if (this.worker) return;
     this.worker = new Worker(this.url, { type: "module" });
     this.worker.onmessage = ({ data }) => {
+      if (data.net) { this.onnet?.(data.net); return; }
       const call = this.pending.get(data.id);
       if (!call) return;
       if (data.progress) { call.onprogress?.(data.progress); return; }

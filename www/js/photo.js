@@ -2,6 +2,7 @@
 // covers (uncover on purpose, draw covers, undo, zoom and pan, threshold), and save covered copies
 // with no metadata — each one read back and checked after saving. Pixels stay in this tab.
 import { Bridge } from "./bridge.js";
+import { countRequests, registerOffline } from "./site.js";
 import { zip } from "./zip.js";
 
 const $ = (id) => document.getElementById(id);
@@ -589,3 +590,6 @@ function wire() {
 }
 
 wire();
+
+registerOffline(document.getElementById("update"));
+countRequests(document.getElementById("requests"), [bridge]);

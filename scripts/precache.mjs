@@ -1,0 +1,27 @@
+// Writes www/precache.js for the service worker: every file the site serves (models and wasm
+// included) and a version that is the hash of their contents, so any change makes a new cache.
+//   node scripts/precache.mjs [www]
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const root = process.argv[2] ?? new URL("../www", import.meta.url).pathname;
+const SKIP = new Set(["sw.js", "precache.js"]);
+
+function walk(dir) {
+  return readdirSync(dir).sort().flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return walk(path);
+    const rel = relative(root, path).split("\\\\").join("/");
+    return SKIP.has(rel) || rel.endsWith(".d.ts") ? [] : [rel];
+  });
+}
+
+const files = walk(root);
+const hash = createHash("sha256");
+for (const f of files) hash.update(f).update("\0").update(readFileSync(join(root, f)));
+const version = hash.digest("hex").slice(0, 16);
+writeFileSync(join(root, "precache.js"),
+  "// Written by scripts/precache.mjs at build time: what the service worker caches.\n" +
+  `self.UNSEEN_PRECACHE = ${JSON.stringify({ version, files: ["./", ...files] }, null, 1)};\n`);
+console.log(`precache: ${files.length} files, version ${version}`);

@@ -1,0 +1,57 @@
+// The site as a static, offline-capable web app: after a first visit the service worker has cached
+// every file (pages, code, wasm, models) under the build's version, the pages reload and work with
+// the network cut off, and the request counter shows zero requests after load.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { start, ROOT, WWW } from "./harness.mjs";
+
+const PHOTO = join(ROOT, "tests/data/generated/crowd-gps-rot6.jpg");
+
+test("after one visit the site works offline, and nothing is requested after load", { timeout: 300_000 }, async () => {
+  const b = await start();
+  try {
+    const { page, context } = b;
+    await page.goto(`${b.origin}/index.html`);
+    // The first visit installs the service worker, which caches everything and takes control.
+    const cached = await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      for (let i = 0; i < 600 && !navigator.serviceWorker.controller; i++) await new Promise((r) => setTimeout(r, 100));
+      const keys = await caches.keys();
+      const cache = await caches.open(keys.find((k) => k.startsWith("unseen-")));
+      return { keys, urls: (await cache.keys()).map((r) => new URL(r.url).pathname), controlled: !!navigator.serviceWorker.controller };
+    });
+    const version = readFileSync(join(WWW, "precache.js"), "utf8").match(/"version": "([0-9a-f]+)"/)[1];
+    assert.deepEqual(cached.keys, [`unseen-${version}`], "one cache, named after this build");
+    assert.ok(cached.controlled, "the page is controlled by the service worker");
+    for (const f of ["/index.html", "/photo.html", "/pkg/unseen_bg.wasm", "/models/face_detection_back_256x256.onnx", "/models/face_detection_front_128x128.onnx", "/js/photo-worker.js"]) {
+      assert.ok(cached.urls.includes(f), `${f} is cached`);
+    }
+
+    // The request counter: zero after load, and zero to any other site.
+    await page.reload();
+    await page.waitForLoadState("load");
+    await page.waitForTimeout(1000);
+    assert.equal(await page.getAttribute("#requests", "data-requests"), "0");
+    assert.equal(await page.getAttribute("#requests", "data-foreign"), "0");
+    assert.match(await page.textContent(".privacy"), /airplane mode/);
+
+    // Cut the network: both pages still load, and a photo is searched and covered.
+    await context.setOffline(true);
+    await page.reload();
+    assert.match(await page.title(), /unseen/);
+    await page.goto(`${b.origin}/photo.html`);
+    await page.setInputFiles("#files", PHOTO);
+    await page.waitForSelector('#list li[data-status="ready"]', { timeout: 180_000 });
+    assert.match(await page.textContent("#list li .photo-status"), /10 faces found/);
+    // The worker's own requests (its code, the wasm, the model) are counted, and none left the site.
+    assert.ok(Number(await page.getAttribute("#requests", "data-requests")) > 0, "the worker's requests are counted");
+    assert.equal(await page.getAttribute("#requests", "data-foreign"), "0");
+    await context.setOffline(false);
+    assert.deepEqual(b.foreignRequests(), []);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});

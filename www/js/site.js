@@ -1,0 +1,45 @@
+// What every page of the site shares: the offline service worker with its "new version" offer, and
+// the request counter that lets anyone check that nothing is uploaded.
+
+/** Register the service worker; when a new version is waiting, show `banner` with a reload button. */
+export function registerOffline(banner) {
+  if (!("serviceWorker" in navigator)) return;
+  const offer = (worker) => {
+    if (!worker || !navigator.serviceWorker.controller) return; // the first install needs no reload
+    banner.hidden = false;
+    banner.querySelector("button").onclick = () => worker.postMessage("skip-waiting");
+  };
+  navigator.serviceWorker.register("sw.js").then((registration) => {
+    offer(registration.waiting);
+    registration.addEventListener("updatefound", () => {
+      const worker = registration.installing;
+      worker?.addEventListener("statechange", () => { if (worker.state === "installed") offer(worker); });
+    });
+  }).catch(() => { /* no offline copy (private window, file://): the site still works online */ });
+  let reloading = false;
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (!banner.hidden && !reloading) { reloading = true; location.reload(); }
+  });
+}
+
+/** Count every request the page and its workers make after the load event, and show it in `el`:
+ *  how many, and how many went to another site (always 0). Workers report theirs through `bridges`. */
+export function countRequests(el, bridges = []) {
+  const seen = { all: 0, foreign: 0 };
+  // Requests that started before the load event are the page itself; entries can arrive later.
+  const loadedAt = () => performance.getEntriesByType("navigation")[0]?.loadEventStart || Infinity;
+  const show = () => {
+    el.textContent = `${seen.all} since this page loaded, ${seen.foreign} to any other site`;
+    el.dataset.requests = String(seen.all);
+    el.dataset.foreign = String(seen.foreign);
+  };
+  const add = (url) => {
+    seen.all++;
+    if (new URL(url, location.href).origin !== location.origin) seen.foreign++;
+    show();
+  };
+  new PerformanceObserver((list) => list.getEntries().forEach((e) => { if (e.startTime >= loadedAt()) add(e.name); }))
+    .observe({ type: "resource", buffered: true });
+  for (const b of bridges) b.onnet = add;
+  show();
+}

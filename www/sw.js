@@ -1,0 +1,31 @@
+// The service worker: after the first visit every file of the site — pages, code, the wasm and the
+// models — comes from a cache named after the build's content hash, so the site works with no
+// connection (a classroom with patchy wifi, airplane mode). A new build installs beside the old one
+// and waits; the page offers to reload into it. Only this site's own GET requests are answered.
+importScripts("precache.js");
+const { version, files } = self.UNSEEN_PRECACHE;
+const CACHE = `unseen-${version}`;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(files)));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    for (const key of await caches.keys()) if (key.startsWith("unseen-") && key !== CACHE) await caches.delete(key);
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data === "skip-waiting") self.skipWaiting();
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
+  event.respondWith((async () => {
+    const cache = await caches.open(CACHE);
+    return (await cache.match(request, { ignoreSearch: true })) ?? fetch(request);
+  })());
+});
