@@ -1,0 +1,58 @@
+// WCAG 2.1 AA with axe-core (npm) on every view of the site: the live page before and after the
+// camera starts, the live page when the camera is refused, the photo page empty and in review.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+import { start, ROOT } from "./harness.mjs";
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const CLIP = join(ROOT, "tests/data/generated/two-faces.y4m");
+const PHOTO = join(ROOT, "tests/data/generated/crowd-gps-rot6.jpg");
+
+/** axe-core's WCAG 2.1 A and AA violations on the page as it is now, as readable lines. */
+async function violations(page) {
+  await page.evaluate(AXE); // evaluated through the DevTools protocol, so the page's CSP does not apply
+  const found = await page.evaluate(() => window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }).then((r) => r.violations));
+  return found.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+test("every view passes axe-core's WCAG 2.1 AA rules", { timeout: 300_000 }, async () => {
+  const live = await start({ camera: CLIP });
+  try {
+    const { page } = live;
+    await page.goto(`${live.origin}/index.html`);
+    assert.deepEqual(await violations(page), [], "live page, before the camera");
+    await page.click("#start");
+    await page.waitForFunction(() => Number(document.getElementById("count").textContent) > 0, null, { timeout: 120_000 });
+    assert.deepEqual(await violations(page), [], "live page, camera running");
+    await page.locator("#protect").check();
+    assert.deepEqual(await violations(page), [], "live page, protecting");
+  } finally {
+    await live.close();
+  }
+
+  const denied = await start({ camera: "deny" });
+  try {
+    const { page } = denied;
+    await page.goto(`${denied.origin}/index.html`);
+    await page.click("#start");
+    await page.waitForSelector("#message:not([hidden])");
+    assert.deepEqual(await violations(page), [], "live page, camera refused");
+  } finally {
+    await denied.close();
+  }
+
+  const photos = await start();
+  try {
+    const { page } = photos;
+    await page.goto(`${photos.origin}/photo.html`);
+    assert.deepEqual(await violations(page), [], "photo page, empty");
+    await page.setInputFiles("#files", PHOTO);
+    await page.waitForSelector('#list li[data-status="ready"]', { timeout: 180_000 });
+    assert.deepEqual(await violations(page), [], "photo page, reviewing");
+  } finally {
+    await photos.close();
+  }
+});
