@@ -1,5 +1,6 @@
 // WCAG 2.1 AA with axe-core (npm) on every view of the site: the live page before and after the
-// camera starts, the live page when the camera is refused, the photo page empty and in review.
+// camera starts, the live page when the camera is refused, the embed example, the photo page empty and
+// in review.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -29,6 +30,11 @@ test("every view passes axe-core's WCAG 2.1 AA rules", { timeout: 300_000 }, asy
     assert.deepEqual(await violations(page), [], "live page, camera running");
     await page.locator("#protect").check();
     assert.deepEqual(await violations(page), [], "live page, protecting");
+    await page.goto(`${live.origin}/embed.html`);
+    assert.deepEqual(await violations(page), [], "embed example, before the camera");
+    await page.locator("unseen-camera").getByRole("button", { name: "Start camera" }).click();
+    await page.locator("unseen-camera").getByRole("status").filter({ hasText: /faces? found/ }).waitFor({ timeout: 120_000 });
+    assert.deepEqual(await violations(page), [], "embed example, protecting");
   } finally {
     await live.close();
   }

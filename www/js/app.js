@@ -8,6 +8,7 @@ import { Bridge } from "./bridge.js";
 import { countRequests, registerOffline } from "./site.js";
 import { CameraError, cameraMessage, openCamera, stopCamera } from "./camera.js";
 import { drawCandidates, drawFaces, unpackBoxes, unpackFaces } from "./overlay.js";
+import { SIMD_MESSAGE, paintBlurred as blur, sendFrame, simdSupported } from "./live-core.js";
 
 const $ = (id) => document.getElementById(id);
 const view = $("view");
@@ -15,11 +16,6 @@ const ctx = view.getContext("2d");
 const inputCanvas = $("input");
 const inputCtx = inputCanvas.getContext("2d");
 const video = $("camera");
-
-/** A frame taking longer than this means the worker hung: it is replaced. */
-const WATCHDOG_MS = 3000;
-/** Side of the tiny copy a fully blurred frame is made from. */
-const BLUR_CELLS = 12;
 
 const bridge = new Bridge(new URL("./worker.js", import.meta.url));
 const state = {
@@ -51,18 +47,12 @@ function showMessage(text) {
 }
 function hideMessage() { $("message").hidden = true; }
 
-function simdSupported() {
-  // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt))
-  return WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3,
-    2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
-}
-
 async function ensureModel() {
   const want = settings();
   if (state.loaded === want.model) return;
   if (state.loading) return state.loading;
   if (!simdSupported()) {
-    throw new Error("This browser cannot run the face detector: it lacks WebAssembly SIMD. Update it (Chrome 91, Firefox 89, Safari 16.4 or later).");
+    throw new Error(SIMD_MESSAGE);
   }
   $("loading").hidden = false;
   state.loading = bridge.call("load", want, {
@@ -86,17 +76,7 @@ async function ensureModel() {
 
 /** Paint a strongly blurred copy of the current source: safe to show, and shows that something is there. */
 function paintBlurred() {
-  const source = state.still ?? (video.readyState >= 2 ? video : null);
-  const w = source?.videoWidth || source?.width || view.width;
-  const h = source?.videoHeight || source?.height || view.height;
-  if (view.width !== w || view.height !== h) { view.width = w; view.height = h; }
-  if (!source) { ctx.fillStyle = "#222"; ctx.fillRect(0, 0, w, h); return; }
-  const tiny = new OffscreenCanvas(BLUR_CELLS, Math.max(1, Math.round(BLUR_CELLS * h / w)));
-  tiny.getContext("2d").drawImage(source, 0, 0, tiny.width, tiny.height);
-  ctx.imageSmoothingEnabled = true;
-  ctx.filter = "blur(8px)";
-  ctx.drawImage(tiny, 0, 0, w, h);
-  ctx.filter = "none";
+  blur(view, state.still ?? (video.readyState >= 2 ? video : null));
   state.shownProtected = true;
 }
 
@@ -143,15 +123,9 @@ async function processFrame() {
   const started = performance.now();
   const protect = protecting();
   const wantCandidates = $("candidates").checked && !protect;
-  let watchdog = null;
   try {
     await ensureModel();
-    const bitmap = await createImageBitmap(source);
-    watchdog = setTimeout(() => bridge.fail(new Error("the face detector stopped responding")), WATCHDOG_MS);
-    const result = await bridge.call("frame", {
-      bitmap, now: started, protect, wantInput: !protect, wantCandidates,
-    }, { transfer: [bitmap] });
-    clearTimeout(watchdog);
+    const result = await sendFrame(bridge, source, { now: started, protect, wantInput: !protect, wantCandidates });
     // Protect was switched on while this unprotected frame was being processed: never show it.
     if (protecting() && !protect) return;
     const faces = paint(result, protect, wantCandidates);
@@ -170,7 +144,6 @@ async function processFrame() {
       },
     }));
   } catch (e) {
-    clearTimeout(watchdog);
     if (protecting()) paintBlurred();
     showMessage(e.message);
   } finally {

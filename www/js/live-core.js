@@ -1,0 +1,44 @@
+// What the live page and the <unseen-camera> element share: the SIMD check, the fully blurred frame
+// shown whenever covered pixels are not ready (fail closed), and one frame's trip to the worker with
+// a watchdog that replaces a worker which stops answering.
+
+/** A frame taking longer than this means the worker hung: it is replaced. */
+export const WATCHDOG_MS = 3000;
+/** Side of the tiny copy a fully blurred frame is made from. */
+const BLUR_CELLS = 12;
+
+export function simdSupported() {
+  // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt))
+  return WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3,
+    2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
+}
+
+export const SIMD_MESSAGE = "This browser cannot run the face detector: it lacks WebAssembly SIMD. Update it (Chrome 91, Firefox 89, Safari 16.4 or later).";
+
+/** Paint a strongly blurred copy of `source` (a video or an ImageBitmap) on `canvas`: safe to show,
+ *  and shows that something is there. With no source, a dark frame. */
+export function paintBlurred(canvas, source) {
+  const ctx = canvas.getContext("2d");
+  const w = source?.videoWidth || source?.width || canvas.width;
+  const h = source?.videoHeight || source?.height || canvas.height;
+  if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+  if (!source) { ctx.fillStyle = "#222"; ctx.fillRect(0, 0, w, h); return; }
+  const tiny = new OffscreenCanvas(BLUR_CELLS, Math.max(1, Math.round(BLUR_CELLS * h / w)));
+  tiny.getContext("2d").drawImage(source, 0, 0, tiny.width, tiny.height);
+  ctx.imageSmoothingEnabled = true;
+  ctx.filter = "blur(8px)";
+  ctx.drawImage(tiny, 0, 0, w, h);
+  ctx.filter = "none";
+}
+
+/** Send the current picture of `source` to the worker behind `bridge`; resolves with its answer
+ *  (pixels, covered when `protect`, and the faces). A worker silent for WATCHDOG_MS is replaced. */
+export async function sendFrame(bridge, source, { now, protect, wantInput = false, wantCandidates = false }) {
+  const bitmap = await createImageBitmap(source);
+  const watchdog = setTimeout(() => bridge.fail(new Error("the face detector stopped responding")), WATCHDOG_MS);
+  try {
+    return await bridge.call("frame", { bitmap, now, protect, wantInput, wantCandidates }, { transfer: [bitmap] });
+  } finally {
+    clearTimeout(watchdog);
+  }
+}

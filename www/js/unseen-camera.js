@@ -1,0 +1,205 @@
+// <unseen-camera>: the live demo as one element for a campaign's own page.
+//
+//   <script type="module" src="unseen/js/unseen-camera.js"></script>
+//   <unseen-camera mode="protect"></unseen-camera>
+//
+// Attributes (all optional, all live):
+//   mode       "see" (boxes and scores; the default) or "protect" (faces covered)
+//   model      "short" (faces near the camera; the default) or "full" (faces far away)
+//   threshold  minimum face probability, 0.05 to 0.99 (default 0.6)
+//   cover      "solid" (default), "pixelate" or "blur";  shape: "ellipse" (default) or "box"
+//   autostart  present: ask for the camera at once instead of showing a Start button
+// Events (bubbling, composed): "unseen:frame" with the same detail as the live page's event, and
+// "unseen:error" with { message }. Methods: start(), stop().
+//
+// It fails closed like the page: in protect mode only pixels the worker has covered are painted; a
+// fully blurred frame is shown while the detector loads or if it stops answering. The files must be
+// served from the same site as the page (a worker cannot start from another origin): copy www/.
+import { Bridge } from "./bridge.js";
+import { CameraError, cameraMessage, openCamera, stopCamera } from "./camera.js";
+import { drawFaces, unpackBoxes, unpackFaces } from "./overlay.js";
+import { SIMD_MESSAGE, paintBlurred, sendFrame, simdSupported } from "./live-core.js";
+
+const SHEET = new CSSStyleSheet();
+SHEET.replaceSync(`
+  :host { display: block; max-width: 640px; font-family: system-ui, sans-serif; }
+  canvas { width: 100%; height: auto; background: #222; border-radius: .3rem; display: block; }
+  .bar { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: .5rem 0; }
+  button { font: inherit; padding: .45rem .9rem; border: 2px solid #111; background: #fff; border-radius: .4rem; cursor: pointer; }
+  button[aria-pressed="true"], button.primary { background: #111; color: #fff; }
+  button:focus-visible { outline: 3px solid #1565c0; outline-offset: 2px; }
+  .status { margin: 0; min-height: 1.4em; }
+`);
+
+const clamp = (v, lo, hi, fallback) => (Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : fallback);
+
+class UnseenCamera extends HTMLElement {
+  static observedAttributes = ["mode", "model", "threshold", "cover", "shape"];
+
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: "open" });
+    root.adoptedStyleSheets = [SHEET];
+    root.innerHTML = `
+      <div class="bar">
+        <button class="primary start" type="button">Start camera</button>
+        <button class="stop" type="button" hidden>Stop camera</button>
+        <button class="protect" type="button" aria-pressed="false">Protect faces</button>
+      </div>
+      <canvas width="640" height="480" role="img" aria-label="What the camera sees, with the faces found"></canvas>
+      <p class="status" role="status" aria-live="polite">Nothing leaves this device.</p>
+      <video playsinline muted hidden></video>`;
+    this.canvas = root.querySelector("canvas");
+    this.video = root.querySelector("video");
+    this.statusLine = root.querySelector(".status");
+    this.bridge = new Bridge(new URL("./worker.js", import.meta.url));
+    this.bridge.onfail = () => { this.loadedModel = null; this.inFlight = false; };
+    this.stream = null;
+    this.loadedModel = null;
+    this.loading = null;
+    this.inFlight = false;
+    this.shownProtected = true;
+    this.frameNumber = 0;
+    this.lastCount = -1;
+    root.querySelector(".start").addEventListener("click", () => this.start());
+    root.querySelector(".stop").addEventListener("click", () => this.stop());
+    root.querySelector(".protect").addEventListener("click", () => {
+      this.setAttribute("mode", this.protecting ? "see" : "protect");
+    });
+  }
+
+  get protecting() { return this.getAttribute("mode") === "protect"; }
+
+  get settings() {
+    const pick = (name, allowed) => (allowed.includes(this.getAttribute(name)) ? this.getAttribute(name) : allowed[0]);
+    return {
+      model: pick("model", ["short", "full"]),
+      threshold: clamp(Number(this.getAttribute("threshold") ?? 0.6), 0.05, 0.99, 0.6),
+      overlap: 0.3,
+      style: pick("cover", ["solid", "pixelate", "blur"]),
+      shape: pick("shape", ["ellipse", "box"]),
+      maskScale: 1.3,
+    };
+  }
+
+  connectedCallback() {
+    this.syncButtons();
+    if (this.hasAttribute("autostart")) this.start();
+  }
+
+  disconnectedCallback() {
+    this.stop();
+    this.bridge.worker?.terminate();
+    this.bridge.worker = null;
+  }
+
+  attributeChangedCallback(name) {
+    this.syncButtons();
+    if (name === "mode" && this.protecting && !this.shownProtected) this.blur();
+    if (name === "model") { this.loadedModel = null; if (this.protecting) this.blur(); return; }
+    if (this.loadedModel) this.bridge.call("options", this.settings).catch(() => {});
+  }
+
+  syncButtons() {
+    const root = this.shadowRoot;
+    root.querySelector(".protect").setAttribute("aria-pressed", String(this.protecting));
+    root.querySelector(".start").hidden = !!this.stream;
+    root.querySelector(".stop").hidden = !this.stream;
+  }
+
+  say(text) { this.statusLine.textContent = text; }
+
+  fail(message) {
+    this.say(message);
+    this.dispatchEvent(new CustomEvent("unseen:error", { bubbles: true, composed: true, detail: { message } }));
+  }
+
+  blur() {
+    paintBlurred(this.canvas, this.video.readyState >= 2 ? this.video : null);
+    this.shownProtected = true;
+  }
+
+  async ensureModel() {
+    const want = this.settings;
+    if (this.loadedModel === want.model) return;
+    if (this.loading) return this.loading;
+    if (!simdSupported()) throw new Error(SIMD_MESSAGE);
+    this.say("Loading the face detector…");
+    this.loading = this.bridge.call("load", want)
+      .then(() => { this.loadedModel = want.model; this.say("Nothing leaves this device."); })
+      .finally(() => { this.loading = null; });
+    return this.loading;
+  }
+
+  async start() {
+    this.stop();
+    try {
+      this.stream = await openCamera("user");
+    } catch (e) {
+      this.fail(e instanceof CameraError ? e.message : cameraMessage("failed"));
+      return;
+    }
+    this.stream.getVideoTracks()[0]?.addEventListener("ended", () => { this.stop(); this.fail(cameraMessage("ended")); });
+    this.video.srcObject = this.stream;
+    await this.video.play().catch(() => {});
+    this.syncButtons();
+    this.bridge.call("reset").catch(() => {});
+    this.blur();
+    this.ensureModel().catch((e) => this.fail(`The face detector could not be loaded: ${e.message}.`));
+    this.loop();
+  }
+
+  stop() {
+    stopCamera(this.stream);
+    this.stream = null;
+    this.video.srcObject = null;
+    this.syncButtons();
+  }
+
+  loop() {
+    if (!this.stream || !this.isConnected) return;
+    if (this.protecting && !this.shownProtected) this.blur();
+    this.processFrame();
+    if (this.video.requestVideoFrameCallback) this.video.requestVideoFrameCallback(() => this.loop());
+    else requestAnimationFrame(() => this.loop());
+  }
+
+  async processFrame() {
+    if (this.inFlight || this.video.readyState < 2) return;
+    this.inFlight = true;
+    const started = performance.now();
+    const protect = this.protecting;
+    try {
+      await this.ensureModel();
+      const result = await sendFrame(this.bridge, this.video, { now: started, protect });
+      if (this.protecting && !protect) return; // switched to protect meanwhile: never show it
+      const { width, height } = result;
+      if (this.canvas.width !== width || this.canvas.height !== height) { this.canvas.width = width; this.canvas.height = height; }
+      const ctx = this.canvas.getContext("2d");
+      ctx.putImageData(new ImageData(new Uint8ClampedArray(result.rgba.buffer), width, height), 0, 0);
+      this.shownProtected = protect;
+      const faces = unpackFaces(result.faces);
+      if (!protect) drawFaces(ctx, faces, Math.max(1, width / 640));
+      if (faces.length !== this.lastCount) {
+        this.lastCount = faces.length;
+        this.say(`${faces.length} face${faces.length === 1 ? "" : "s"} found${protect ? ", covered" : ""}. Nothing leaves this device.`);
+      }
+      this.dispatchEvent(new CustomEvent("unseen:frame", {
+        bubbles: true, composed: true,
+        detail: {
+          frame: ++this.frameNumber, width, height, mode: protect ? "protect" : "see",
+          faces: faces.map(({ x, y, w, h, score }) => ({ x, y, w, h, score })),
+          covered: unpackBoxes(result.covered),
+          inferenceMs: result.inferenceMs, frameMs: performance.now() - started,
+        },
+      }));
+    } catch (e) {
+      if (this.protecting) this.blur();
+      this.fail(e.message);
+    } finally {
+      this.inFlight = false;
+    }
+  }
+}
+
+if (!customElements.get("unseen-camera")) customElements.define("unseen-camera", UnseenCamera);
