@@ -169,6 +169,24 @@ impl LiveSession {
         flatten(&self.detector.inner.last_candidates())
     }
 
+    /// The anchor grid of the last frame: x, y of each distinct anchor centre in the frame's pixels.
+    #[wasm_bindgen(js_name = anchorCentres)]
+    pub fn anchor_centres(&self) -> Vec<f32> {
+        self.detector
+            .inner
+            .anchor_grid()
+            .0
+            .iter()
+            .flat_map(|p| [p.x, p.y])
+            .collect()
+    }
+
+    /// How many anchors the network scores (several per centre).
+    #[wasm_bindgen(getter, js_name = anchorCount)]
+    pub fn anchor_count(&self) -> usize {
+        self.detector.inner.anchor_grid().1
+    }
+
     /// See `FaceDetector.lastInput`.
     #[wasm_bindgen(js_name = lastInput)]
     pub fn last_input(&self) -> Vec<u8> {

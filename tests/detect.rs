@@ -206,3 +206,29 @@ fn frames_that_do_not_match_their_size_are_refused() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn the_anchor_grid_lies_over_the_last_frame() {
+    let (frame, _) = two_face_frame();
+    let mut d = short();
+    d.detect(frame.frame(), DetectOptions::default()).unwrap();
+    let (centres, count) = d.anchor_grid();
+    assert_eq!(count, 896, "BlazeFace short-range scores 896 anchors");
+    assert_eq!(
+        centres.len(),
+        16 * 16 + 8 * 8,
+        "on a 16×16 and an 8×8 grid of centres"
+    );
+    // 640×480 letterboxed into 128: scale 0.2, 80 frame pixels of padding above and below.
+    let first = centres[0];
+    assert!(
+        (first.x - 20.0).abs() < 1e-3 && (first.y + 60.0).abs() < 1e-3,
+        "{first:?}"
+    );
+    let last = *centres.last().unwrap();
+    // The last centre is the coarse 8×8 grid's last cell: (7.5 / 8 · 128 − pad) / 0.2.
+    assert!(
+        (last.x - 600.0).abs() < 1e-3 && (last.y - 520.0).abs() < 1e-3,
+        "{last:?}"
+    );
+}

@@ -153,6 +153,20 @@ impl Detector {
         Ok(out)
     }
 
+    /// The anchor grid of the last frame: each distinct anchor centre (several anchors share one
+    /// centre) in that frame's pixels, coarse layers after fine ones, and the number of anchors.
+    /// Centres over the letterbox padding fall outside the frame. For the "how detection works" view.
+    pub fn anchor_grid(&self) -> (Vec<Point>, usize) {
+        let mut centres: Vec<Point> = Vec::new();
+        for a in &self.anchors {
+            let p = self.letterbox.to_image(Point { x: a.cx, y: a.cy });
+            if centres.last() != Some(&p) {
+                centres.push(p);
+            }
+        }
+        (centres, self.anchors.len())
+    }
+
     /// A candidate from the last frame, mapped to that frame's pixels.
     pub fn to_face(&self, c: &Candidate) -> Face {
         let lb = &self.letterbox;

@@ -1,5 +1,5 @@
 // WCAG 2.1 AA with axe-core (npm) on every view of the site: the live page before and after the
-// camera starts, the live page when the camera is refused, the embed example, the photo page empty and
+// camera starts, in the step-through and in classroom mode, the live page when the camera is refused, the embed example, the photo page empty and
 // in review.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -28,6 +28,13 @@ test("every view passes axe-core's WCAG 2.1 AA rules", { timeout: 300_000 }, asy
     await page.click("#start");
     await page.waitForFunction(() => Number(document.getElementById("count").textContent) > 0, null, { timeout: 120_000 });
     assert.deepEqual(await violations(page), [], "live page, camera running");
+    await page.click('.step[data-step="3"]');
+    await page.waitForFunction(() => /Step 3 of 4/.test(document.getElementById("step-caption").textContent), null, { timeout: 60_000 });
+    assert.deepEqual(await violations(page), [], "live page, how detection works");
+    await page.click("#classroom");
+    assert.deepEqual(await violations(page), [], "live page, classroom mode");
+    await page.click("#classroom");
+    await page.click('.step[data-step="0"]');
     await page.locator("#protect").check();
     assert.deepEqual(await violations(page), [], "live page, protecting");
     await page.goto(`${live.origin}/embed.html`);

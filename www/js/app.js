@@ -7,7 +7,7 @@
 import { Bridge } from "./bridge.js";
 import { countRequests, registerOffline } from "./site.js";
 import { CameraError, cameraMessage, openCamera, stopCamera } from "./camera.js";
-import { drawCandidates, drawFaces, unpackBoxes, unpackFaces } from "./overlay.js";
+import { drawCandidates, drawFaces, drawStep, unpackBoxes, unpackFaces } from "./overlay.js";
 import { SIMD_MESSAGE, paintBlurred as blur, sendFrame, simdSupported } from "./live-core.js";
 
 const $ = (id) => document.getElementById(id);
@@ -28,6 +28,9 @@ const state = {
   frame: 0,
   painted: [],          // times of recent paints, for frames per second
   shownProtected: true, // whether what is on the canvas now is safe to show in protect mode
+  step: 0,              // the "how detection works" step shown (0: off)
+  seen: 0,              // faces seen this session (counted, never stored)
+  inView: 0,
 };
 
 const settings = () => ({
@@ -87,8 +90,15 @@ function paint(result, protect, wantCandidates) {
   state.shownProtected = protect;
   if (protect) hideNetworkInput();
   const faces = unpackFaces(result.faces);
-  const scale = Math.max(1, width / 640);
-  if (!protect) {
+  const scale = Math.max(1, width / 640) * (document.body.classList.contains("classroom") ? 2 : 1);
+  if (!protect && state.step && result.anchors) {
+    const s = settings();
+    const caption = drawStep(ctx, state.step, {
+      anchors: result.anchors, anchorCount: result.anchorCount, candidates: unpackFaces(result.candidates),
+      faces, threshold: s.threshold, overlap: s.overlap,
+    }, scale);
+    if ($("step-caption").textContent !== caption) $("step-caption").textContent = caption;
+  } else if (!protect) {
     if (wantCandidates && result.candidates) drawCandidates(ctx, unpackFaces(result.candidates));
     drawFaces(ctx, faces, scale);
   }
@@ -109,6 +119,11 @@ function updateStats(faces, inferenceMs) {
   const now = performance.now();
   state.painted.push(now);
   while (state.painted.length && state.painted[0] < now - 1000) state.painted.shift();
+  // Faces seen this session: each time more faces are in view than a moment ago, the new ones count.
+  // A number on this page only, never stored.
+  if (faces.length > state.inView) state.seen += faces.length - state.inView;
+  state.inView = faces.length;
+  $("seen").textContent = String(state.seen);
   const count = String(faces.length);
   if ($("count").textContent !== count) $("count").textContent = count;
   $("infer").textContent = `${inferenceMs.toFixed(1)} ms`;
@@ -122,10 +137,10 @@ async function processFrame() {
   state.inFlight = true;
   const started = performance.now();
   const protect = protecting();
-  const wantCandidates = $("candidates").checked && !protect;
+  const wantCandidates = ($("candidates").checked || state.step > 0) && !protect;
   try {
     await ensureModel();
-    const result = await sendFrame(bridge, source, { now: started, protect, wantInput: !protect, wantCandidates });
+    const result = await sendFrame(bridge, source, { now: started, protect, wantInput: !protect, wantCandidates, wantAnchors: state.step > 0 && !protect });
     // Protect was switched on while this unprotected frame was being processed: never show it.
     if (protecting() && !protect) return;
     const faces = paint(result, protect, wantCandidates);
@@ -240,6 +255,55 @@ for (const id of ["threshold", "overlap", "style", "shape", "mask-scale"]) $(id)
 $("candidates").addEventListener("change", () => { if (state.still) processFrame(); });
 bridge.onfail = () => { state.loaded = null; state.inFlight = false; };
 document.addEventListener("visibilitychange", () => { if (!document.hidden && state.stream) loop(); });
+
+/** Show step `n` of "how detection works" (0: off). Steps draw over unprotected frames only. */
+function setStep(n) {
+  state.step = n;
+  for (const b of document.querySelectorAll(".step")) b.setAttribute("aria-pressed", String(Number(b.dataset.step) === n));
+  if (n === 0) $("step-caption").textContent = "";
+  else if (protecting()) $("step-caption").textContent = "The steps are drawn while faces are not being protected: switch Protect faces off to see them.";
+  else if (!state.stream && !state.still) $("step-caption").textContent = "Start the camera or use the demo picture to see this step.";
+  if (state.still) processFrame();
+}
+for (const b of document.querySelectorAll(".step")) b.addEventListener("click", () => setStep(Number(b.dataset.step)));
+$("steps-demo").addEventListener("click", async () => {
+  if (state.step === 0) setStep(1);
+  showStill(await (await fetch("demo/astronaut.png")).blob());
+});
+
+/** Classroom mode: the stage full screen (where allowed), large boxes and text for the back of a room. */
+function setClassroom(on) {
+  document.body.classList.toggle("classroom", on);
+  $("classroom").setAttribute("aria-pressed", String(on));
+  if (on && !document.fullscreenElement) document.documentElement.requestFullscreen?.().catch(() => {});
+  if (!on && document.fullscreenElement) document.exitFullscreen?.().catch(() => {});
+  if (state.still) processFrame();
+}
+$("classroom").addEventListener("click", () => setClassroom(!document.body.classList.contains("classroom")));
+document.addEventListener("fullscreenchange", () => {
+  if (!document.fullscreenElement && document.body.classList.contains("classroom")) setClassroom(false);
+});
+
+// Presenter shortcuts; ignored while typing in a field or using a control that takes keys.
+document.addEventListener("keydown", (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest?.("input, select, textarea")) return;
+  const nudge = (d) => {
+    const t = $("threshold");
+    t.value = String(Math.min(0.99, Math.max(0.05, Number(t.value) + d)));
+    onSettingsChanged();
+  };
+  const keys = {
+    s: () => (state.stream ? $("stop").click() : startCamera()),
+    p: () => { $("protect").checked = !$("protect").checked; $("protect").dispatchEvent(new Event("change")); },
+    f: () => $("classroom").click(),
+    c: () => { $("candidates").checked = !$("candidates").checked; $("candidates").dispatchEvent(new Event("change")); },
+    0: () => setStep(0), 1: () => setStep(1), 2: () => setStep(2), 3: () => setStep(3), 4: () => setStep(4),
+    ArrowUp: () => nudge(0.05),
+    ArrowDown: () => nudge(-0.05),
+  };
+  const act = keys[e.key.length === 1 ? e.key.toLowerCase() : e.key];
+  if (act) { e.preventDefault(); act(); }
+});
 
 registerOffline(document.getElementById("update"));
 countRequests(document.getElementById("requests"), [bridge]);

@@ -33,11 +33,11 @@ export function paintBlurred(canvas, source) {
 
 /** Send the current picture of `source` to the worker behind `bridge`; resolves with its answer
  *  (pixels, covered when `protect`, and the faces). A worker silent for WATCHDOG_MS is replaced. */
-export async function sendFrame(bridge, source, { now, protect, wantInput = false, wantCandidates = false }) {
+export async function sendFrame(bridge, source, { now, protect, wantInput = false, wantCandidates = false, wantAnchors = false }) {
   const bitmap = await createImageBitmap(source);
   const watchdog = setTimeout(() => bridge.fail(new Error("the face detector stopped responding")), WATCHDOG_MS);
   try {
-    return await bridge.call("frame", { bitmap, now, protect, wantInput, wantCandidates }, { transfer: [bitmap] });
+    return await bridge.call("frame", { bitmap, now, protect, wantInput, wantCandidates, wantAnchors }, { transfer: [bitmap] });
   } finally {
     clearTimeout(watchdog);
   }

@@ -55,3 +55,52 @@ export function drawFaces(ctx, faces, scale = 1) {
   }
   ctx.restore();
 }
+
+/** The "how detection works" steps, drawn over the frame. `step`: 1 anchors, 2 raw candidates with
+ *  their scores, 3 the threshold's cut, 4 the merged faces. Returns the caption for the step. */
+export function drawStep(ctx, step, { anchors, anchorCount, candidates, faces, threshold, overlap }, scale = 1) {
+  ctx.save();
+  const kept = candidates.filter((c) => c.score >= threshold);
+  let caption = "";
+  if (step === 1) {
+    ctx.fillStyle = "#00e5ff";
+    const r = Math.max(1.5, 2 * scale);
+    for (let i = 0; i + 1 < anchors.length; i += 2) {
+      ctx.beginPath();
+      ctx.arc(anchors[i], anchors[i + 1], r, 0, Math.PI * 2);
+      ctx.fill();
+    }
+    caption = `Step 1 of 4 — anchors. The network looks at ${anchors.length / 2} fixed places on two grids over the picture (dots), with several anchors each: ${anchorCount} in all. Every anchor answers two questions: is there a face here, and where exactly is it?`;
+  } else if (step === 2) {
+    ctx.lineWidth = Math.max(1, scale);
+    ctx.font = `${Math.round(11 * scale)}px system-ui, sans-serif`;
+    for (const c of candidates) {
+      ctx.strokeStyle = `rgba(255, 214, 0, ${0.25 + 0.75 * c.score})`;
+      ctx.strokeRect(c.x, c.y, c.w, c.h);
+    }
+    for (const c of [...candidates].sort((a, b) => b.score - a.score).slice(0, 12)) {
+      ctx.fillStyle = "#ffd600";
+      ctx.fillText(`${Math.round(c.score * 100)}%`, c.x + 2, c.y + c.h - 3);
+    }
+    caption = `Step 2 of 4 — scores. ${candidates.length} anchors gave a face probability of 5% or more; each proposes a box (brighter = more sure). Many overlap the same face.`;
+  } else if (step === 3) {
+    ctx.lineWidth = Math.max(1, scale);
+    ctx.setLineDash([4 * scale, 4 * scale]);
+    ctx.strokeStyle = "rgba(255, 82, 82, 0.55)";
+    for (const c of candidates) if (c.score < threshold) ctx.strokeRect(c.x, c.y, c.w, c.h);
+    ctx.setLineDash([]);
+    ctx.lineWidth = Math.max(2, 2 * scale);
+    ctx.strokeStyle = "#00e676";
+    for (const c of kept) ctx.strokeRect(c.x, c.y, c.w, c.h);
+    caption = `Step 3 of 4 — threshold. Only boxes scoring at least ${Math.round(threshold * 100)}% are kept: ${kept.length} of ${candidates.length} (green); the rest (red, dashed) are dropped. Move the threshold slider to see the cut change.`;
+  } else if (step === 4) {
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = "rgba(0, 230, 118, 0.35)";
+    for (const c of kept) ctx.strokeRect(c.x, c.y, c.w, c.h);
+    ctx.restore();
+    drawFaces(ctx, faces, scale);
+    return `Step 4 of 4 — merge. Kept boxes that overlap by more than ${overlap.toFixed(2)} (intersection over union) are merged into one, averaged by score: ${kept.length} boxes become ${faces.length} face${faces.length === 1 ? "" : "s"}. That is what a face-recognition camera then cuts out and turns into faceprints.`;
+  }
+  ctx.restore();
+  return caption;
+}

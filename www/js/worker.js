@@ -35,7 +35,7 @@ const ops = {
     session?.reset();
     return {};
   },
-  frame({ bitmap, now, protect, wantInput, wantCandidates }) {
+  frame({ bitmap, now, protect, wantInput, wantCandidates, wantAnchors }) {
     if (!session) throw new Error("the face detector is not loaded yet");
     const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
     const width = Math.max(1, Math.round(bitmap.width * scale));
@@ -54,6 +54,8 @@ const ops = {
       rgba, width, height, faces, covered: session.covered(), inferenceMs,
       input: wantInput ? session.lastInput() : null,
       candidates: wantCandidates ? session.lastCandidates() : null,
+      anchors: wantAnchors ? session.anchorCentres() : null,
+      anchorCount: wantAnchors ? session.anchorCount : 0,
     };
     return { reply, transfer: [rgba.buffer, faces.buffer] };
   },
