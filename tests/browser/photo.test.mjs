@@ -111,6 +111,17 @@ test("a phone photo with GPS is found upright, reviewed, saved clean and covered
     seq = await rendered(page, seq);
     assert.match(await page.textContent("#faces-summary"), /1 cover drawn/);
 
+    // The keyboard way: add a cover, move it right 3 steps and make it taller by 2, place it.
+    await page.click("#add-cover");
+    seq = await rendered(page, seq);
+    for (const key of ["ArrowRight", "ArrowRight", "ArrowRight", "Shift+ArrowDown", "Shift+ArrowDown", "Enter"]) {
+      await page.keyboard.press(key);
+      seq = await rendered(page, seq);
+    }
+    assert.match(await page.textContent("#faces-summary"), /2 covers drawn/);
+    // Added at the view's centre (800, 500), 150 pixels square; moved 60 right, 40 taller.
+    const keyed = { x: 725 + 60, y: 425, w: 150, h: 190 };
+
     // The threshold slider answers at once: at 95% fewer faces are listed; back at 70% all are.
     await page.locator("#threshold").fill("0.95");
     assert.ok((await page.locator("#face-list input[type=checkbox]").count()) < TRUTH.faces.length);
@@ -129,7 +140,7 @@ test("a phone photo with GPS is found upright, reviewed, saved clean and covered
     assert.equal(saved.includes(Buffer.from("Exif")), false);
     assert.equal(saved.includes(Buffer.from("TestCam")), false);
 
-    const points = [...TRUTH.faces.map(centre), { x: patch.x + patch.w / 2, y: patch.y + patch.h / 2 }, { x: 1580, y: 20 }];
+    const points = [...TRUTH.faces.map(centre), { x: patch.x + patch.w / 2, y: patch.y + patch.h / 2 }, { x: 1580, y: 20 }, { x: keyed.x + keyed.w - 10, y: keyed.y + keyed.h - 10 }];
     const original = await decodeInBrowser(page, readFileSync(PHOTO), points);
     const result = await decodeInBrowser(page, saved, points);
     assert.deepEqual([original.width, original.height], [1600, 1000], "Chromium shows the original upright");
@@ -146,6 +157,7 @@ test("a phone photo with GPS is found upright, reviewed, saved clean and covered
     const n = TRUTH.faces.length;
     assert.ok(dark(result.means[n]), `the drawn cover is covered: ${result.means[n]}`);
     assert.ok(diff(result.means[n + 1], original.means[n + 1]) < 12, "a corner away from faces is untouched");
+    assert.ok(dark(result.means[n + 2]), `the cover placed with the keyboard is covered where it was moved and grown: ${result.means[n + 2]}`);
 
     // Save all: one zip holding the same clean file.
     const zipped = page.waitForEvent("download");

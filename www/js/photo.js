@@ -155,6 +155,7 @@ function updateOverall() {
 
 function select(p) {
   current = p;
+  placingIndex = -1;
   for (const q of photos) q.item.classList.toggle("current", q === p);
   $("review").hidden = false;
   $("review-title").textContent = `Review: ${p.name}`;
@@ -224,7 +225,7 @@ function renderFaceList(p) {
     const remove = document.createElement("button");
     remove.type = "button";
     remove.textContent = `Remove drawn cover ${i + 1}`;
-    remove.addEventListener("click", () => { remember(p); p.manual.splice(i, 1); refresh(); });
+    remove.addEventListener("click", () => { remember(p); p.manual.splice(i, 1); placingIndex = -1; refresh(); });
     li.append(remove);
     list.append(li);
   });
@@ -242,6 +243,7 @@ function remember(p) {
 }
 
 function undo() {
+  placingIndex = -1;
   const p = current;
   const last = p?.history.pop();
   if (!last) return;
@@ -319,6 +321,13 @@ function draw() {
   ctx.setLineDash([]);
   ctx.strokeStyle = "#40c4ff";
   for (const m of p.manual) ctx.strokeRect(L.ox + m.x * k, L.oy + m.y * k, m.w * k, m.h * k);
+  const placing = p.manual[placingIndex];
+  if (placing) {
+    ctx.setLineDash([2 * big, 2 * big]);
+    ctx.strokeStyle = "#ffffff";
+    ctx.strokeRect(L.ox + placing.x * k - big, L.oy + placing.y * k - big, placing.w * k + 2 * big, placing.h * k + 2 * big);
+    ctx.setLineDash([]);
+  }
   if (drag?.drawing) {
     const r = drag.rect;
     ctx.setLineDash([2 * big, 2 * big]);
@@ -359,6 +368,40 @@ function panBy(dx, dy) {
 }
 
 let drag = null;
+/** The drawn cover being placed with the keyboard (an index into the photo's covers), or -1. */
+let placingIndex = -1;
+
+/** A cover in the middle of the view, to place with the keyboard. */
+function addCover() {
+  const p = current;
+  if (!p) return;
+  const L = layout();
+  const centre = toPhoto(L.cssWidth / 2, L.cssHeight / 2);
+  const side = Math.min(p.width, p.height) * 0.15;
+  remember(p);
+  p.manual.push({ x: Math.max(0, centre.x - side / 2), y: Math.max(0, centre.y - side / 2), w: side, h: side });
+  placingIndex = p.manual.length - 1;
+  refresh();
+  $("canvas").focus();
+  $("faces-summary").textContent = "A cover was added in the middle of the view: move it with the arrow keys, resize it with Shift and the arrow keys, and press Enter when it is placed.";
+}
+
+/** Arrow keys move (with Shift: resize) the cover being placed, by 2% of the photo's short side. */
+function nudgeCover(dx, dy, resize) {
+  const p = current;
+  const m = p?.manual[placingIndex];
+  if (!m) return false;
+  const step = Math.max(1, Math.min(p.width, p.height) * 0.02);
+  if (resize) {
+    m.w = Math.min(p.width - m.x, Math.max(step, m.w + dx * step));
+    m.h = Math.min(p.height - m.y, Math.max(step, m.h + dy * step));
+  } else {
+    m.x = Math.min(p.width - m.w, Math.max(0, m.x + dx * step));
+    m.y = Math.min(p.height - m.h, Math.max(0, m.y + dy * step));
+  }
+  refresh();
+  return true;
+}
 
 function canvasPoint(e) {
   const r = $("canvas").getBoundingClientRect();
@@ -411,6 +454,7 @@ function onPointerUp(e) {
   if (manual >= 0) {
     remember(p);
     p.manual.splice(manual, 1);
+    placingIndex = -1;
     refresh();
     return;
   }
@@ -549,6 +593,18 @@ function wire() {
     zoomBy(e.deltaY < 0 ? 1.25 : 0.8, px, py);
   }, { passive: false });
   canvas.addEventListener("keydown", (e) => {
+    const arrows = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    if (placingIndex >= 0 && arrows[e.key]) {
+      e.preventDefault();
+      nudgeCover(...arrows[e.key], e.shiftKey);
+      return;
+    }
+    if (placingIndex >= 0 && (e.key === "Enter" || e.key === "Escape")) {
+      e.preventDefault();
+      placingIndex = -1;
+      refresh();
+      return;
+    }
     const step = 40;
     const keys = {
       "+": () => zoomBy(1.25), "=": () => zoomBy(1.25), "-": () => zoomBy(0.8), "0": () => zoomBy(1 / view.zoom),
@@ -564,6 +620,7 @@ function wire() {
   $("mode-faces").addEventListener("click", () => setMode("faces"));
   $("mode-draw").addEventListener("click", () => setMode("draw"));
   $("undo").addEventListener("click", undo);
+  $("add-cover").addEventListener("click", addCover);
   $("zoom-in").addEventListener("click", () => zoomBy(1.25));
   $("zoom-out").addEventListener("click", () => zoomBy(0.8));
   $("fit").addEventListener("click", () => zoomBy(1 / view.zoom));
