@@ -37,19 +37,7 @@ fn main() -> std::io::Result<()> {
         )
         .map_err(std::io::Error::other)?,
     )?;
-    let boxes: Vec<String> = faces
-        .iter()
-        .map(|(x, y, w, h)| format!("{{\"x\":{x},\"y\":{y},\"w\":{w},\"h\":{h}}}"))
-        .collect();
-    std::fs::write(
-        out.join("two-faces.json"),
-        format!(
-            "{{\"width\":{},\"height\":{},\"faces\":[{}]}}\n",
-            frame.width,
-            frame.height,
-            boxes.join(",")
-        ),
-    )?;
+    write_truth(&out.join("two-faces.json"), &frame, &faces)?;
     let (crowd, crowd_faces) = common::crowd();
     std::fs::write(
         out.join("crowd-gps-rot6.jpg"),
@@ -66,19 +54,7 @@ fn main() -> std::io::Result<()> {
         )
         .map_err(std::io::Error::other)?,
     )?;
-    let boxes: Vec<String> = crowd_faces
-        .iter()
-        .map(|(x, y, w, h)| format!("{{\"x\":{x},\"y\":{y},\"w\":{w},\"h\":{h}}}"))
-        .collect();
-    std::fs::write(
-        out.join("crowd.json"),
-        format!(
-            "{{\"width\":{},\"height\":{},\"faces\":[{}]}}\n",
-            crowd.width,
-            crowd.height,
-            boxes.join(",")
-        ),
-    )?;
+    write_truth(&out.join("crowd.json"), &crowd, &crowd_faces)?;
     // The hostile corpus, for the photo page's test: the files and what each should get.
     let corpus_dir = out.join("corpus");
     std::fs::create_dir_all(&corpus_dir)?;
@@ -95,6 +71,27 @@ fn main() -> std::io::Result<()> {
     }
     std::fs::write(out.join("corpus.json"), format!("[{}]\n", expect.join(",")))?;
     Ok(())
+}
+
+/// Ground truth as JSON: the picture's size and its face boxes.
+fn write_truth(
+    path: &std::path::Path,
+    img: &common::Img,
+    faces: &[(f32, f32, f32, f32)],
+) -> std::io::Result<()> {
+    let boxes: Vec<String> = faces
+        .iter()
+        .map(|(x, y, w, h)| format!("{{\"x\":{x},\"y\":{y},\"w\":{w},\"h\":{h}}}"))
+        .collect();
+    std::fs::write(
+        path,
+        format!(
+            "{{\"width\":{},\"height\":{},\"faces\":[{}]}}\n",
+            img.width,
+            img.height,
+            boxes.join(",")
+        ),
+    )
 }
 
 /// A YUV 4:2:0 clip of `frames` copies of `img` (BT.601, limited range, as Chromium reads it).
