@@ -4,6 +4,7 @@
 #   ./build.sh serve    build, then serve www/ on http://127.0.0.1:8080
 #   ./build.sh test     build, then run every test: Rust (unit, photos, CLI) and the browser tests
 #   ./build.sh bench    build, then measure speed and weight in headless Chromium
+#   ./build.sh fuzz [S] fuzz each target (fuzz/) for S seconds (default 60); needs nightly Rust
 # It installs what it can (the wasm32 target, the pinned wasm-bindgen-cli, the JavaScript test tools
 # from package-lock.json, the model files) and names what it cannot.
 set -euo pipefail
@@ -11,6 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate version in Cargo.toml
 PORT="${PORT:-8080}"
+CARGO_FUZZ_VERSION=0.13.2       # for ./build.sh fuzz only
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
@@ -91,5 +93,23 @@ case "${1:-build}" in
     js_tools
     export CHROMIUM; CHROMIUM="$(chromium_path)"
     node bench/run.mjs ;;
-  *) die "usage: ./build.sh [build|serve|test|bench]" ;;
+  fuzz)
+    need_tools
+    scripts/fetch.sh models
+    if ! rustup toolchain list | grep -q '^nightly'; then
+      say "installing the nightly Rust toolchain (cargo-fuzz needs it)"
+      rustup toolchain install nightly --profile minimal
+    fi
+    if [ "$(cargo fuzz --version 2>/dev/null | cut -d' ' -f2)" != "$CARGO_FUZZ_VERSION" ]; then
+      say "installing cargo-fuzz $CARGO_FUZZ_VERSION (once)"
+      cargo install --quiet --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+    fi
+    seconds="${2:-60}"
+    for target in photo_bytes live_args; do
+      say "fuzzing $target for $seconds s (new inputs in target/fuzz-corpus/$target; crashes in fuzz/artifacts/$target)"
+      mkdir -p "target/fuzz-corpus/$target"
+      cargo +nightly fuzz run --release "$target" "target/fuzz-corpus/$target" "fuzz/corpus/$target" -- \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
+    done ;;
+  *) die "usage: ./build.sh [build|serve|test|bench|fuzz [seconds]]" ;;
 esac

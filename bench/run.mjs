@@ -8,6 +8,7 @@ import { gzipSync } from "node:zlib";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { start, ROOT, WWW } from "../tests/browser/harness.mjs";
+import { leakProbe } from "../tests/browser/leak-probe.mjs";
 
 const CLIP = join(ROOT, "tests/data/generated/two-faces.y4m");
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 300);
@@ -52,6 +53,68 @@ async function live() {
       try { const bytes = readFileSync(file); raw += bytes.length; gzip += gzipSync(bytes, { level: 9 }).length; } catch { /* 404s are not weight */ }
     }
     return { see, protect, first_detection_ms: round(firstDetection, 0), page_bytes: { raw, gzip, files: paths.length }, js_heap_bytes: memory, foreign_requests: b.foreignRequests().length };
+  } finally {
+    await b.close();
+  }
+}
+
+const MOTION = join(ROOT, "tests/data/generated/motion.y4m");
+const MOTION_TRUTH = JSON.parse(readFileSync(join(ROOT, "tests/data/generated/motion.json"), "utf8"));
+const LONG_FRAMES = Number(process.env.BENCH_LONG_FRAMES ?? 10000);
+
+/** The leak count: the live page in protect mode over the motion clip (fast motion, an edge entry, an
+ *  occluder, cuts) for two passes, every paint checked by the leak probe. */
+async function leaks() {
+  const b = await start({ camera: MOTION });
+  try {
+    await b.page.addInitScript(leakProbe, MOTION_TRUTH);
+    await b.page.goto(`${b.origin}/index.html`);
+    await b.page.locator("#protect").check();
+    await b.page.evaluate(() => { window.__leakProbe.on = true; });
+    await b.page.locator("#start").click();
+    await b.page.waitForFunction(() => { const r = window.__leakProbe.report(); return r.decoded >= 300 && r.camera_frames === 150; }, null, { timeout: 300000, polling: 1000 });
+    const r = await b.page.evaluate(() => window.__leakProbe.report());
+    return { painted_frames_checked: r.compared, uncovered_frames: r.uncovered_frames, blurred_frames: r.blurred, unreadable: r.unreadable, leaks: r.leaks };
+  } finally {
+    await b.close();
+  }
+}
+
+/** A long live run on the page: LONG_FRAMES frames in protect mode over the motion clip, with the
+ *  page's JavaScript heap (after a forced collection) and the worker's wasm memory at frame 500 and at
+ *  the end, and how many workers were started. */
+async function longRun() {
+  const b = await start({ camera: MOTION });
+  try {
+    let workers = 0;
+    b.page.on("worker", () => workers++);
+    await b.page.addInitScript(() => {
+      window.__frames = 0;
+      document.addEventListener("unseen:frame", () => window.__frames++);
+    });
+    await b.page.goto(`${b.origin}/index.html`);
+    await b.page.locator("#protect").check();
+    await b.page.locator("#start").click();
+    const cdp = await b.context.newCDPSession(b.page);
+    const sample = async () => {
+      await cdp.send("HeapProfiler.collectGarbage");
+      const { usedSize } = await cdp.send("Runtime.getHeapUsage");
+      const worker = b.page.workers().find((w) => w.url().endsWith("/js/worker.js"));
+      const wasm = await worker.evaluate(() => self.wasmMemoryBytes?.() ?? null);
+      return { js: usedSize, wasm, frames: await b.page.evaluate(() => window.__frames) };
+    };
+    const until = (n) => b.page.waitForFunction((n) => window.__frames >= n, n, { timeout: 0, polling: 1000 });
+    await until(500);
+    const early = await sample();
+    const t0 = performance.now();
+    await until(LONG_FRAMES);
+    const late = await sample();
+    return {
+      frames: late.frames, minutes: round((performance.now() - t0) / 60000, 1),
+      js_heap_bytes: { at_500: early.js, at_end: late.js, growth: late.js - early.js },
+      wasm_memory_bytes: { at_500: early.wasm, at_end: late.wasm, growth: late.wasm - early.wasm },
+      workers_started: workers, errors: b.errors.length,
+    };
   } finally {
     await b.close();
   }
@@ -138,6 +201,8 @@ async function inferPeers() {
 
 const peers = await inferPeers();
 const liveResult = await live();
+const leak = await leaks();
+const long = LONG_FRAMES > 0 ? await longRun() : null;
 const photoBrowser = await photoInBrowser();
 const photoCli = photoNative();
 const results = {
@@ -149,6 +214,9 @@ const results = {
   full_infer_ms: peers.full,
   wasm_memory_growth_bytes: peers.memory.growth,
   wasm_memory: peers.memory,
+  live_uncovered_frames: leak.uncovered_frames,
+  live_leak_check: leak,
+  live_long_run: long,
   peer: "onnxruntime-web 1.30.0, wasm backend, 1 thread, same .onnx files and 640×480 frame",
   live_frame_ms: liveResult.protect.frame_ms,
   first_detection_ms: liveResult.first_detection_ms,
@@ -167,6 +235,8 @@ const rows = [
   ["12 MP photo, browser", `${results.photo_12mp_ms.browser} ms`, `open ${photoBrowser.open_ms} ms (read, decode, find ${photoBrowser.faces} faces, preview) + save ${photoBrowser.save_ms} ms (decode, cover, encode, check)`],
   ["12 MP photo, CLI", `${results.photo_12mp_ms.native} ms`, `unseen redact, whole process; ${photoCli.deface_ms === null ? photoCli.deface : `deface 1.5.0: ${photoCli.deface_ms} ms`}`],
   ["wasm memory", `${peers.memory.growth} B growth`, `over ${peers.memory.frames} live frames after the first 100 (${(peers.memory.memoryAtEnd / 1e6).toFixed(1)} MB in all, mean ${peers.memory.meanFaces.toFixed(2)} faces per frame)`],
+  ["leak check", `${leak.uncovered_frames} frames`, `of ${leak.painted_frames_checked} painted in protect mode showed part of a face (${JSON.stringify(leak.leaks)}); ${leak.blurred_frames} blurred stand-ins`],
+  ...(long ? [["long run", `${long.frames} frames`, `${long.minutes} min: JS heap ${(long.js_heap_bytes.growth / 1e3).toFixed(0)} kB growth, wasm ${long.wasm_memory_bytes.growth} B growth, ${long.workers_started} worker(s) started`]] : []),
   ["first detection", `${results.first_detection_ms} ms`, "from navigation, camera started at once"],
   ["page weight", `${(results.page_bytes.gzip / 1e6).toFixed(2)} MB gzip`, `${(results.page_bytes.raw / 1e6).toFixed(2)} MB raw, ${results.page_bytes.files} files`],
 ];

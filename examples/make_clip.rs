@@ -7,6 +7,10 @@
 //! Chromium shows is the known picture), and OUT_DIR/two-faces.json: the frame's face boxes and its
 //! RGBA pixels' source, for pixel checks.
 //!
+//! OUT_DIR/motion.y4m: the leak test's clip, 640×480, 30 fps, 150 frames of real faces moving fast,
+//! entering from the frame's edge, hidden behind an occluder and shown across cuts between shots, each
+//! frame carrying its index as a barcode; OUT_DIR/motion.json: each frame's face boxes and occluders.
+//!
 //! Also the photos the photo-page test and the bench load: OUT_DIR/crowd-gps-rot6.jpg, the
 //! 1600×1000 composite crowd stored turned on its side with EXIF orientation 6 and a GPS position
 //! (as a phone writes it), OUT_DIR/crowd-12mp.jpg, a 4400×2750 (12.1 megapixel) copy, and
@@ -38,6 +42,7 @@ fn main() -> std::io::Result<()> {
         .map_err(std::io::Error::other)?,
     )?;
     write_truth(&out.join("two-faces.json"), &frame, &faces)?;
+    write_motion_clip(&out)?;
     let (crowd, crowd_faces) = common::crowd();
     std::fs::write(
         out.join("crowd-gps-rot6.jpg"),
@@ -94,8 +99,38 @@ fn write_truth(
     )
 }
 
-/// A YUV 4:2:0 clip of `frames` copies of `img` (BT.601, limited range, as Chromium reads it).
+/// A YUV 4:2:0 clip of `frames` copies of `img`.
 fn write_y4m(path: &std::path::Path, img: &common::Img, frames: usize) -> std::io::Result<()> {
+    let mut y4m = Y4m::create(path, img.width, img.height)?;
+    let yuv = to_yuv420(img);
+    for _ in 0..frames {
+        y4m.frame(&yuv)?;
+    }
+    y4m.finish()
+}
+
+/// A Y4M file being written: a header, then frames of YUV 4:2:0 planes.
+struct Y4m(std::io::BufWriter<std::fs::File>);
+
+impl Y4m {
+    fn create(path: &std::path::Path, width: u32, height: u32) -> std::io::Result<Y4m> {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+        write!(f, "YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n")?;
+        Ok(Y4m(f))
+    }
+
+    fn frame(&mut self, yuv: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(b"FRAME\n")?;
+        self.0.write_all(yuv)
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// `img` as Y, U and V planes, 4:2:0 (BT.601, limited range, as Chromium reads it).
+fn to_yuv420(img: &common::Img) -> Vec<u8> {
     let (w, h) = (img.width as usize, img.height as usize);
     let mut y_plane = vec![0u8; w * h];
     let mut u_plane = vec![0u8; (w / 2) * (h / 2)];
@@ -128,13 +163,48 @@ fn write_y4m(path: &std::path::Path, img: &common::Img, frames: usize) -> std::i
                 .clamp(0.0, 255.0) as u8;
         }
     }
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
-    write!(f, "YUV4MPEG2 W{w} H{h} F30:1 Ip A1:1 C420jpeg\n")?;
-    for _ in 0..frames {
-        f.write_all(b"FRAME\n")?;
-        f.write_all(&y_plane)?;
-        f.write_all(&u_plane)?;
-        f.write_all(&v_plane)?;
+    [y_plane, u_plane, v_plane].concat()
+}
+
+fn write_motion_clip(out: &std::path::Path) -> std::io::Result<()> {
+    use common::motion::{self, BARCODE_AT, BARCODE_CELL, BARCODE_CELLS};
+    let clip = motion::Clip::new();
+    let mut y4m = Y4m::create(&out.join("motion.y4m"), 640, 480)?;
+    let mut frames = Vec::new();
+    for i in 0..motion::FRAMES {
+        let shot = clip.frame(i);
+        y4m.frame(&to_yuv420(&shot.img))?;
+        let boxes = |v: &[(f32, f32, f32, f32)]| {
+            v.iter()
+                .map(|(x, y, w, h)| format!("{{\"x\":{x},\"y\":{y},\"w\":{w},\"h\":{h}}}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        frames.push(format!(
+            "{{\"faces\":[{}],\"occluders\":[{}]}}",
+            boxes(&shot.faces),
+            boxes(&shot.occluders)
+        ));
+        if i == 0 || i == 50 || i == 95 || i == 140 {
+            std::fs::write(
+                out.join(format!("motion-{i}.png")),
+                unseen::image_io::encode(
+                    &shot.img.rgba,
+                    640,
+                    480,
+                    unseen::image_io::OutputFormat::Png,
+                )
+                .map_err(std::io::Error::other)?,
+            )?;
+        }
     }
-    f.flush()
+    y4m.finish()?;
+    std::fs::write(
+        out.join("motion.json"),
+        format!(
+            "{{\"width\":640,\"height\":480,\"fps\":30,\"barcode\":{{\"at\":[{}],\"cell\":{BARCODE_CELL},\"cells\":{BARCODE_CELLS}}},\"frames\":[{}]}}\n",
+            BARCODE_AT.map(|(x, y)| format!("[{x},{y}]")).join(","),
+            frames.join(",\n")
+        ),
+    )
 }

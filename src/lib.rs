@@ -6,6 +6,7 @@
 //! - [`metadata`]: what a file carries besides pixels (shown before export, checked after);
 //! - [`redact`]: faces to covered pixels;
 //! - [`track`]: faces over time, so a face missed for a moment stays covered;
+//! - [`live`]: one camera frame through detect, track and cover;
 //! - [`geometry`], [`frame`], [`error`]: the types they share.
 //!
 //! `wasm.rs` is the only file that speaks wasm-bindgen; `bin/unseen.rs` is the CLI.
@@ -15,6 +16,7 @@ pub mod error;
 pub mod frame;
 pub mod geometry;
 pub mod image_io;
+pub mod live;
 pub mod metadata;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod models;

@@ -12,9 +12,9 @@ use crate::error::Error;
 use crate::frame::Frame;
 use crate::geometry::Rect;
 use crate::image_io;
+use crate::live::LivePipeline;
 use crate::metadata;
 use crate::redact::{self, RedactOptions};
-use crate::track::Tracker;
 
 /// Numbers per face in the arrays `detect` returns.
 pub const FACE_LEN: usize = 5 + 2 * detect::blazeface::NUM_KEYPOINTS;
@@ -100,11 +100,6 @@ impl FaceDetector {
         height: u32,
         min_score: f32,
     ) -> Result<Vec<f32>, JsError> {
-        if !(0.0..=1.0).contains(&min_score) {
-            return Err(js(Error::invalid(
-                "the minimum score must be a number from 0 to 1",
-            )));
-        }
         let frame = Frame::new(rgba, width, height).map_err(js)?;
         let raw = self.inner.candidates(frame, min_score).map_err(js)?;
         let faces: Vec<Face> = raw.iter().map(|c| self.inner.to_face(c)).collect();
@@ -114,15 +109,20 @@ impl FaceDetector {
     /// The picture the network received last, as `inputSize`² RGBA pixels.
     #[wasm_bindgen(js_name = lastInput)]
     pub fn last_input(&self) -> Vec<u8> {
-        self.inner
-            .last_input()
-            .chunks_exact(3)
-            .flat_map(|p| {
-                let byte = |v: f32| ((v + 1.0) * 127.5).round().clamp(0.0, 255.0) as u8;
-                [byte(p[0]), byte(p[1]), byte(p[2]), 255]
-            })
-            .collect()
+        network_input(&self.inner)
     }
+}
+
+/// The picture `detector`'s network received last, as RGBA bytes.
+fn network_input(detector: &Detector) -> Vec<u8> {
+    detector
+        .last_input()
+        .chunks_exact(3)
+        .flat_map(|p| {
+            let byte = |v: f32| ((v + 1.0) * 127.5).round().clamp(0.0, 255.0) as u8;
+            [byte(p[0]), byte(p[1]), byte(p[2]), 255]
+        })
+        .collect()
 }
 
 fn flatten(faces: &[Face]) -> Vec<f32> {
@@ -136,44 +136,39 @@ fn flatten(faces: &[Face]) -> Vec<f32> {
     out
 }
 
-/// The live camera pipeline in one call per frame: detect, track, and in protect mode cover, in place.
+/// The live camera pipeline in one call per frame (see `live`): detect, track, and in protect mode
+/// cover, in place.
 #[wasm_bindgen]
 pub struct LiveSession {
-    detector: FaceDetector,
-    tracker: Tracker,
-    cover: RedactOptions,
-    covered: Vec<f32>,
+    inner: LivePipeline,
 }
 
 #[wasm_bindgen]
 impl LiveSession {
     #[wasm_bindgen(constructor)]
     pub fn new(model: &[u8], threshold: f32, overlap: f32) -> Result<LiveSession, JsError> {
-        Ok(LiveSession {
-            detector: FaceDetector::new(model, threshold, overlap)?,
-            tracker: Tracker::new(),
-            cover: RedactOptions::default(),
-            covered: Vec::new(),
-        })
+        let options = DetectOptions { threshold, overlap };
+        let inner = LivePipeline::new(Detector::new(model).map_err(js)?, options).map_err(js)?;
+        Ok(LiveSession { inner })
     }
 
     #[wasm_bindgen(getter, js_name = inputSize)]
     pub fn input_size(&self) -> usize {
-        self.detector.input_size()
+        self.inner.detector.input_size()
     }
 
     /// The last frame's raw candidates (score at least 0.05), before threshold and merge; same layout
     /// as `process`.
     #[wasm_bindgen(js_name = lastCandidates)]
     pub fn last_candidates(&self) -> Vec<f32> {
-        flatten(&self.detector.inner.last_candidates())
+        flatten(&self.inner.detector.last_candidates())
     }
 
     /// The anchor grid of the last frame: x, y of each distinct anchor centre in the frame's pixels.
     #[wasm_bindgen(js_name = anchorCentres)]
     pub fn anchor_centres(&self) -> Vec<f32> {
-        self.detector
-            .inner
+        self.inner
+            .detector
             .anchor_grid()
             .0
             .iter()
@@ -184,18 +179,21 @@ impl LiveSession {
     /// How many anchors the network scores (several per centre).
     #[wasm_bindgen(getter, js_name = anchorCount)]
     pub fn anchor_count(&self) -> usize {
-        self.detector.inner.anchor_grid().1
+        self.inner.detector.anchor_grid().1
     }
 
     /// See `FaceDetector.lastInput`.
     #[wasm_bindgen(js_name = lastInput)]
     pub fn last_input(&self) -> Vec<u8> {
-        self.detector.last_input()
+        network_input(&self.inner.detector)
     }
 
     #[wasm_bindgen(js_name = setOptions)]
     pub fn set_options(&mut self, threshold: f32, overlap: f32) -> Result<(), JsError> {
-        self.detector.set_options(threshold, overlap)
+        self.inner.options = DetectOptions { threshold, overlap }
+            .validated()
+            .map_err(js)?;
+        Ok(())
     }
 
     /// How faces are covered in protect mode.
@@ -206,7 +204,7 @@ impl LiveSession {
         shape: Shape,
         mask_scale: f32,
     ) -> Result<(), JsError> {
-        self.cover = RedactOptions {
+        self.inner.cover = RedactOptions {
             style: core_style(style)?,
             shape: core_shape(shape)?,
             mask_scale,
@@ -218,7 +216,7 @@ impl LiveSession {
 
     /// Forget tracked faces (new camera or stream).
     pub fn reset(&mut self) {
-        self.tracker.reset();
+        self.inner.reset();
     }
 
     /// One camera frame taken at `nowMs`: returns the faces found ([`FACE_LEN`] numbers each). When
@@ -231,34 +229,27 @@ impl LiveSession {
         now_ms: f64,
         protect: bool,
     ) -> Result<Vec<f32>, JsError> {
-        let frame = Frame::new(rgba, width, height).map_err(js)?;
         let faces = self
-            .detector
             .inner
-            .detect(frame, self.detector.options)
+            .process(rgba, width, height, now_ms, protect)
             .map_err(js)?;
-        let boxes: Vec<Rect> = faces.iter().map(|f| f.rect).collect();
-        let tracked = self.tracker.update(&boxes, now_ms);
-        self.covered.clear();
-        if protect {
-            redact::cover_faces(rgba, width, height, &tracked, self.cover).map_err(js)?;
-            for r in &tracked {
-                if let Some(s) = redact::mask_region(r, &self.cover).pixel_span(width, height) {
-                    self.covered.extend_from_slice(&[
-                        s.x0 as f32,
-                        s.y0 as f32,
-                        s.width() as f32,
-                        s.height() as f32,
-                    ]);
-                }
-            }
-        }
         Ok(flatten(&faces))
     }
 
     /// The regions covered in the last frame (x, y, w, h each, in pixels, clipped to the frame).
     pub fn covered(&self) -> Vec<f32> {
-        self.covered.clone()
+        self.inner
+            .covered()
+            .iter()
+            .flat_map(|s| {
+                [
+                    s.x0 as f32,
+                    s.y0 as f32,
+                    s.width() as f32,
+                    s.height() as f32,
+                ]
+            })
+            .collect()
     }
 }
 
@@ -422,27 +413,13 @@ impl Photo {
 
     /// A copy at most `maxSide` pixels on its long side, for showing on screen.
     pub fn preview(&self, max_side: u32) -> Result<DecodedImage, JsError> {
-        if max_side == 0 {
-            return Err(js(Error::invalid(
-                "the preview size must be at least 1 pixel",
-            )));
-        }
-        let (w, h) = (self.image.width, self.image.height);
-        let scale = (max_side as f64 / w.max(h) as f64).min(1.0);
-        let (pw, ph) = (
-            ((w as f64 * scale).round() as u32).max(1),
-            ((h as f64 * scale).round() as u32).max(1),
-        );
-        let frame = Frame::new(&self.image.rgba, w, h).map_err(js)?;
-        let rgba = if scale < 1.0 {
-            detect::resize_rgba(frame, pw, ph)
-        } else {
-            self.image.rgba.clone()
-        };
+        let frame =
+            Frame::new(&self.image.rgba, self.image.width, self.image.height).map_err(js)?;
+        let (rgba, width, height) = detect::preview(frame, max_side).map_err(js)?;
         Ok(DecodedImage {
             rgba,
-            width: pw,
-            height: ph,
+            width,
+            height,
         })
     }
 

@@ -232,3 +232,20 @@ fn the_anchor_grid_lies_over_the_last_frame() {
         "{last:?}"
     );
 }
+
+/// Found by fuzzing (fuzz/corpus/live_args/nan-options): a NaN minimum score let every one of the 896
+/// anchors through as a candidate, since no score is below NaN. It is refused now, in the core.
+#[test]
+fn candidates_refuse_a_minimum_score_outside_0_to_1() {
+    let mut d = short();
+    let img = common::Img::filled(64, 48, [90, 90, 90]);
+    for bad in [f32::NAN, -0.1, 1.5, f32::INFINITY] {
+        let err = d
+            .candidates(img.frame(), bad)
+            .err()
+            .expect("refused")
+            .to_string();
+        assert_eq!(err, "the minimum score must be a number from 0 to 1");
+    }
+    assert!(d.candidates(img.frame(), 0.5).is_ok());
+}

@@ -2,6 +2,8 @@
 //! and JPEGs carrying EXIF blocks built byte by byte.
 #![allow(dead_code, unused_imports)]
 
+pub mod motion;
+
 use std::path::PathBuf;
 
 use unseen::image_io;

@@ -31,6 +31,7 @@ const state = {
   step: 0,              // the "how detection works" step shown (0: off)
   seen: 0,              // faces seen this session (counted, never stored)
   inView: 0,
+  nextFrame: 0,         // the pending video-frame (or animation-frame) callback of the loop
 };
 
 const settings = () => ({
@@ -42,6 +43,7 @@ const settings = () => ({
   maskScale: Number($("mask-scale").value),
 });
 const protecting = () => $("protect").checked;
+const RESTART_MESSAGE = "The face detector stopped and is being restarted. Faces stay blurred until it is back.";
 
 function showMessage(text) {
   $("message-text").textContent = text;
@@ -144,6 +146,7 @@ async function processFrame() {
     // Protect was switched on while this unprotected frame was being processed: never show it.
     if (protecting() && !protect) return;
     const faces = paint(result, protect, wantCandidates);
+    if (state.recovering) { state.recovering = false; hideMessage(); }
     const frameMs = performance.now() - started;
     updateStats(faces, result.inferenceMs);
     document.dispatchEvent(new CustomEvent("unseen:frame", {
@@ -160,18 +163,25 @@ async function processFrame() {
     }));
   } catch (e) {
     if (protecting()) paintBlurred();
-    showMessage(e.message);
+    showMessage(state.recovering ? RESTART_MESSAGE : e.message);
   } finally {
     state.inFlight = false;
   }
 }
 
+/** One turn of the frame loop. Safe to call again (the tab shown after being hidden): the callback
+ *  already waiting is replaced, so there is only ever one loop. */
 function loop() {
   if (!state.stream) return;
   if (protecting() && !state.shownProtected) paintBlurred();
   processFrame();
-  if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(loop);
-  else requestAnimationFrame(loop);
+  if (video.requestVideoFrameCallback) {
+    if (state.nextFrame) video.cancelVideoFrameCallback(state.nextFrame);
+    state.nextFrame = video.requestVideoFrameCallback(() => { state.nextFrame = 0; loop(); });
+  } else {
+    cancelAnimationFrame(state.nextFrame);
+    state.nextFrame = requestAnimationFrame(() => { state.nextFrame = 0; loop(); });
+  }
 }
 
 async function startCamera() {
@@ -253,7 +263,16 @@ $("model").addEventListener("change", () => {
 });
 for (const id of ["threshold", "overlap", "style", "shape", "mask-scale"]) $(id).addEventListener("input", onSettingsChanged);
 $("candidates").addEventListener("change", () => { if (state.still) processFrame(); });
-bridge.onfail = () => { state.loaded = null; state.inFlight = false; };
+// The worker crashed or hung: the bridge has thrown it away and the next frame starts a new one. Until
+// that one answers, protect mode shows only the blurred frame; the message goes once frames flow.
+bridge.onfail = () => {
+  state.loaded = null;
+  state.inFlight = false;
+  if (!state.stream && !state.still) return;
+  state.recovering = true;
+  if (protecting()) paintBlurred();
+  showMessage(RESTART_MESSAGE);
+};
 document.addEventListener("visibilitychange", () => { if (!document.hidden && state.stream) loop(); });
 
 /** Show step `n` of "how detection works" (0: off). Steps draw over unprotected frames only. */

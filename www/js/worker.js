@@ -18,7 +18,9 @@ let ctx = null;
 
 const ops = {
   async load({ model, threshold, overlap, style, shape, maskScale }, id) {
-    await init();
+    const wasm = await init();
+    // For the bench's long run: how much memory the wasm instance holds.
+    self.wasmMemoryBytes = () => wasm.memory.buffer.byteLength;
     const bytes = await download(MODELS[model] ?? MODELS.short, (progress) => postMessage({ id, progress }));
     session?.free();
     session = null;

@@ -1,0 +1,134 @@
+// The leak count in the page, shared by tests/browser/leak.test.mjs and the bench. Installed before the
+// page's scripts, it watches every paint of the live view (#view) and every frame the camera delivers
+// while playing tests/data/generated/motion.y4m, whose frames carry their index as a barcode
+// (tests/common/motion.rs). A painted frame is read back, its index decoded, and each 4×4 block inside
+// a visible face's ellipse (per motion.json) compared with the camera's own pixels for that index: a
+// block equal to the camera's, and not flat, is a face shown uncovered. A paint without a readable
+// index must be the fully blurred fallback: no detail anywhere.
+
+/** Runs in the page (passed to addInitScript with the clip's truth). */
+export function leakProbe(truth) {
+  const { barcode, width: W, height: H } = truth;
+  const BLOCK = 4;
+  const camera = new Map();       // index -> Map(face number -> pixels of its box in the camera frame)
+  const shown = [];               // { index, faces: [pixels] } per painted, decoded frame
+  const counts = { paints: 0, decoded: 0, blurred: 0, unreadable: 0 };
+  const unreadable = [];          // what the unreadable paints looked like (PNG data URLs), to see why
+  const luma = (d, i) => 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+
+  /** The frame index from either barcode, or null when neither reads cleanly. */
+  function decode(ctx) {
+    for (const [x, y] of barcode.at) {
+      const index = decodeAt(ctx, x, y + barcode.cell / 2 - 2);
+      if (index !== null) return index;
+    }
+    return null;
+  }
+
+  function decodeAt(ctx, x, y) {
+    const d = ctx.getImageData(x, y, barcode.cell * barcode.cells, 4).data;
+    const stride = barcode.cell * barcode.cells * 4;
+    const bits = [];
+    for (let k = 0; k < barcode.cells; k++) {
+      let sum = 0;
+      for (let yy = 0; yy < 4; yy++) for (let xx = 0; xx < 4; xx++) {
+        sum += luma(d, yy * stride + (k * barcode.cell + barcode.cell / 2 - 2 + xx) * 4);
+      }
+      const v = sum / 16;
+      if (v > 60 && v < 190) return null;
+      bits.push(v >= 190 ? 1 : 0);
+    }
+    if (bits[0] !== 1 || bits.at(-1) !== 0) return null;
+    const index = bits.slice(1, 11).reduce((a, b) => a * 2 + b, 0);
+    const ones = bits.slice(1, 11).filter(Boolean).length;
+    if (ones % 2 !== bits[11] || index >= truth.frames.length) return null;
+    return index;
+  }
+
+  const boxOf = (f) => {
+    const x0 = Math.max(0, Math.floor(f.x)), y0 = Math.max(0, Math.floor(f.y));
+    const x1 = Math.min(W, Math.ceil(f.x + f.w)), y1 = Math.min(H, Math.ceil(f.y + f.h));
+    return { x0, y0, w: x1 - x0, h: y1 - y0 };
+  };
+  const faceBoxes = (index) => truth.frames[index].faces.map((f) => ({ f, box: boxOf(f) })).filter(({ box }) => box.w >= BLOCK && box.h >= BLOCK);
+  const grab = (ctx, index) => faceBoxes(index).map(({ box }) => ctx.getImageData(box.x0, box.y0, box.w, box.h).data);
+
+  function blurred(ctx) {
+    // The fallback is a 12-cell picture stretched and blurred: neighbouring pixels barely differ.
+    const d = ctx.getImageData(0, 0, W, H).data;
+    let sum = 0, n = 0;
+    for (let y = 0; y < H; y += 3) for (let x = 0; x + 1 < W; x += 3) {
+      const i = (y * W + x) * 4;
+      sum += Math.abs(luma(d, i) - luma(d, i + 4)); n++;
+    }
+    return sum / n < 1.5;
+  }
+
+  function onPaint(ctx) {
+    counts.paints++;
+    const index = decode(ctx);
+    if (index === null) {
+      if (blurred(ctx)) counts.blurred++;
+      else { counts.unreadable++; unreadable.push(ctx.canvas.toDataURL("image/png")); }
+      return;
+    }
+    counts.decoded++;
+    shown.push({ index, faces: grab(ctx, index) });
+  }
+
+  for (const name of ["putImageData", "drawImage"]) {
+    const original = CanvasRenderingContext2D.prototype[name];
+    CanvasRenderingContext2D.prototype[name] = function (...args) {
+      const r = original.apply(this, args);
+      if (this.canvas.id === "view" && window.__leakProbe.on) onPaint(this);
+      return r;
+    };
+  }
+
+  // The camera's own frames, by index, read as the page's worker reads them.
+  const cam = new OffscreenCanvas(W, H).getContext("2d", { willReadFrequently: true });
+  function watchCamera(video) {
+    const tick = () => {
+      if (video.videoWidth === W && video.videoHeight === H) {
+        cam.drawImage(video, 0, 0);
+        const index = decode(cam);
+        if (index !== null && !camera.has(index)) camera.set(index, grab(cam, index));
+      }
+      video.requestVideoFrameCallback(tick);
+    };
+    video.requestVideoFrameCallback(tick);
+  }
+  document.addEventListener("DOMContentLoaded", () => watchCamera(document.getElementById("camera")));
+
+  /** The count: painted frames showing any block of a visible face as the camera delivered it. */
+  function report() {
+    const leaks = [];
+    let compared = 0, missingCamera = 0;
+    for (const { index, faces } of shown) {
+      const ref = camera.get(index);
+      if (!ref) { missingCamera++; continue; }
+      compared++;
+      let blocks = 0;
+      faceBoxes(index).forEach(({ f, box }, k) => {
+        const [cx, cy, rx, ry] = [f.x + f.w / 2, f.y + f.h / 2, f.w / 2, f.h / 2];
+        const inside = (x, y) => ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1 &&
+          !truth.frames[index].occluders.some((o) => x >= o.x && x <= o.x + o.w && y >= o.y && y <= o.y + o.h);
+        for (let by = 0; by + BLOCK <= box.h; by += BLOCK) for (let bx = 0; bx + BLOCK <= box.w; bx += BLOCK) {
+          const [x, y] = [box.x0 + bx, box.y0 + by];
+          if (![[x, y], [x + BLOCK, y], [x, y + BLOCK], [x + BLOCK, y + BLOCK]].every(([px, py]) => inside(px, py))) continue;
+          let diff = 0, lo = 255, hi = 0;
+          for (let yy = 0; yy < BLOCK; yy++) for (let xx = 0; xx < BLOCK; xx++) {
+            const i = ((by + yy) * box.w + bx + xx) * 4;
+            for (let c = 0; c < 3; c++) diff += Math.abs(faces[k][i + c] - ref[k][i + c]);
+            const l = luma(ref[k], i); lo = Math.min(lo, l); hi = Math.max(hi, l);
+          }
+          if (diff / (BLOCK * BLOCK * 3) < 4 && hi - lo >= 12) blocks++;
+        }
+      });
+      if (blocks > 0) leaks.push([index, blocks]);
+    }
+    return { ...counts, compared, missing_camera_frame: missingCamera, camera_frames: camera.size, uncovered_frames: leaks.length, leaks };
+  }
+
+  window.__leakProbe = { on: false, report, unreadable };
+}
