@@ -9,7 +9,8 @@
 //!
 //! OUT_DIR/motion.y4m: the leak test's clip, 640×480, 30 fps, 150 frames of real faces moving fast,
 //! entering from the frame's edge, hidden behind an occluder and shown across cuts between shots, each
-//! frame carrying its index as a barcode; OUT_DIR/motion.json: each frame's face boxes and occluders.
+//! frame carrying its index as a barcode; OUT_DIR/motion.json: each frame's face boxes and occluders;
+//! OUT_DIR/motion-{0,50,95,140}.png: one frame of each shot, to look at.
 //!
 //! Also the photos the photo-page test and the bench load: OUT_DIR/crowd-gps-rot6.jpg, the
 //! 1600×1000 composite crowd stored turned on its side with EXIF orientation 6 and a GPS position

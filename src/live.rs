@@ -53,6 +53,8 @@ impl LivePipeline {
         now_ms: f64,
         protect: bool,
     ) -> Result<Vec<Face>> {
+        // Cleared first: after a frame that fails, no region from an earlier frame is reported.
+        self.covered.clear();
         let mut options = self.options;
         if protect {
             options.threshold = options.threshold.min(PROTECT_THRESHOLD);
@@ -68,7 +70,6 @@ impl LivePipeline {
         // Tracks follow the faces in both modes, so switching protect on mid-stream covers at once.
         let boxes: Vec<Rect> = found.iter().map(|f| f.rect).collect();
         let tracked = self.tracker.update(&boxes, now_ms);
-        self.covered.clear();
         if protect {
             redact::cover_faces(rgba, width, height, &tracked, self.cover)?;
             self.covered.extend(

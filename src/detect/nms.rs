@@ -42,7 +42,13 @@ fn weighted_mean(cluster: &[Candidate], score: f32) -> Candidate {
     let (mut x0, mut y0, mut x1, mut y1) = (0.0, 0.0, 0.0, 0.0);
     let mut keypoints = [crate::geometry::Point::default(); NUM_KEYPOINTS];
     for c in cluster {
-        let w = c.score / total;
+        // Scores can all be 0 (a sigmoid underflows far below any threshold, but a threshold of 0
+        // keeps them): then every member weighs the same, rather than 0/0.
+        let w = if total > 0.0 {
+            c.score / total
+        } else {
+            1.0 / cluster.len() as f32
+        };
         x0 += c.rect.x * w;
         y0 += c.rect.y * w;
         x1 += c.rect.right() * w;
@@ -70,6 +76,19 @@ mod tests {
             keypoints: [Point { x, y }; NUM_KEYPOINTS],
             score,
         }
+    }
+
+    /// Found by fuzzing (fuzz/regressions/live_args/empty-input-threshold-0): a 1×1 black frame at
+    /// threshold 0 kept candidates scoring exactly 0, and their weighted mean was 0/0, a NaN face.
+    #[test]
+    fn a_cluster_scoring_zero_merges_into_a_finite_box() {
+        let out = weighted_nms(
+            vec![cand(0.0, 0.0, 10.0, 0.0), cand(2.0, 0.0, 10.0, 0.0)],
+            0.3,
+        );
+        assert_eq!(out.len(), 1);
+        assert!(out[0].rect.is_finite());
+        assert_eq!(out[0].rect, Rect::new(1.0, 0.0, 10.0, 10.0));
     }
 
     #[test]
