@@ -8,7 +8,7 @@ import { gzipSync } from "node:zlib";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { start, ROOT, WWW } from "../tests/browser/harness.mjs";
-import { leakProbe } from "../tests/browser/leak-probe.mjs";
+import { MOTION_CLIP, leakReport, startProtected } from "../tests/browser/leak-probe.mjs";
 
 const CLIP = join(ROOT, "tests/data/generated/two-faces.y4m");
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 300);
@@ -58,22 +58,16 @@ async function live() {
   }
 }
 
-const MOTION = join(ROOT, "tests/data/generated/motion.y4m");
-const MOTION_TRUTH = JSON.parse(readFileSync(join(ROOT, "tests/data/generated/motion.json"), "utf8"));
 const LONG_FRAMES = Number(process.env.BENCH_LONG_FRAMES ?? 10000);
 
 /** The leak count: the live page in protect mode over the motion clip (fast motion, an edge entry, an
  *  occluder, cuts) for two passes, every paint checked by the leak probe. */
 async function leaks() {
-  const b = await start({ camera: MOTION });
+  const b = await start({ camera: MOTION_CLIP });
   try {
-    await b.page.addInitScript(leakProbe, MOTION_TRUTH);
-    await b.page.goto(`${b.origin}/index.html`);
-    await b.page.locator("#protect").check();
-    await b.page.evaluate(() => { window.__leakProbe.on = true; });
-    await b.page.locator("#start").click();
+    await startProtected(b);
     await b.page.waitForFunction(() => { const r = window.__leakProbe.report(); return r.decoded >= 300 && r.camera_frames === 150; }, null, { timeout: 300000, polling: 1000 });
-    const r = await b.page.evaluate(() => window.__leakProbe.report());
+    const r = await leakReport(b.page);
     return { painted_frames_checked: r.compared, uncovered_frames: r.uncovered_frames, blurred_frames: r.blurred, unreadable: r.unreadable, leaks: r.leaks };
   } finally {
     await b.close();
@@ -84,7 +78,7 @@ async function leaks() {
  *  page's JavaScript heap (after a forced collection) and the worker's wasm memory at frame 500 and at
  *  the end, and how many workers were started. */
 async function longRun() {
-  const b = await start({ camera: MOTION });
+  const b = await start({ camera: MOTION_CLIP });
   try {
     let workers = 0;
     b.page.on("worker", () => workers++);

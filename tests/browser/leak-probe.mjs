@@ -6,6 +6,27 @@
 // block equal to the camera's, and not flat, is a face shown uncovered. A paint without a readable
 // index must be the fully blurred fallback: no detail anywhere.
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "./harness.mjs";
+
+/** The leak clip, for the fake camera. */
+export const MOTION_CLIP = join(ROOT, "tests/data/generated/motion.y4m");
+
+/** Open the live page of browser `b` (started on MOTION_CLIP) with the leak probe installed and
+ *  watching, protect on, and the camera started. */
+export async function startProtected(b) {
+  const truth = JSON.parse(readFileSync(join(ROOT, "tests/data/generated/motion.json"), "utf8"));
+  await b.page.addInitScript(leakProbe, truth);
+  await b.page.goto(`${b.origin}/index.html`);
+  await b.page.locator("#protect").check();
+  await b.page.evaluate(() => { window.__leakProbe.on = true; });
+  await b.page.locator("#start").click();
+}
+
+/** Stop watching and return the probe's count. */
+export const leakReport = (page) => page.evaluate(() => { window.__leakProbe.on = false; return window.__leakProbe.report(); });
+
 /** Runs in the page (passed to addInitScript with the clip's truth). */
 export function leakProbe(truth) {
   const { barcode, width: W, height: H } = truth;

@@ -4,29 +4,22 @@
 // tests/leak.rs counts the same natively, frame by frame.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { start, ROOT } from "./harness.mjs";
-import { leakProbe } from "./leak-probe.mjs";
-
-const CLIP = join(ROOT, "tests/data/generated/motion.y4m");
-const TRUTH = JSON.parse(readFileSync(join(ROOT, "tests/data/generated/motion.json"), "utf8"));
+import { start } from "./harness.mjs";
+import { MOTION_CLIP, leakReport, startProtected } from "./leak-probe.mjs";
 
 test("live page: protect mode over fast motion, an edge entry, an occluder and cuts", async () => {
-  const b = await start({ camera: CLIP });
+  const b = await start({ camera: MOTION_CLIP });
   try {
-    await b.page.addInitScript(leakProbe, TRUTH);
-    await b.page.goto(`${b.origin}/index.html`);
-    await b.page.locator("#protect").check();
-    await b.page.evaluate(() => { window.__leakProbe.on = true; });
-    await b.page.getByRole("button", { name: "Start camera" }).click();
+    await startProtected(b);
     // Two passes of the clip's 150 frames painted, and every camera frame seen.
     await b.page.waitForFunction(() => {
       const r = window.__leakProbe.report();
       return r.decoded >= 300 && r.camera_frames === 150;
     }, null, { timeout: 120000, polling: 1000 });
-    const r = await b.page.evaluate(() => { window.__leakProbe.on = false; return window.__leakProbe.report(); });
+    const r = await leakReport(b.page);
     console.log(`leak probe: ${JSON.stringify(r)}`);
     if (r.unreadable) {
       const shots = await b.page.evaluate(() => window.__leakProbe.unreadable);

@@ -4,18 +4,12 @@
 // show a face (the clip's known edge-entry frames aside; see leak.test.mjs).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { start, ROOT } from "./harness.mjs";
-import { leakProbe } from "./leak-probe.mjs";
-
-const CLIP = join(ROOT, "tests/data/generated/motion.y4m");
-const TRUTH = JSON.parse(readFileSync(join(ROOT, "tests/data/generated/motion.json"), "utf8"));
+import { start } from "./harness.mjs";
+import { MOTION_CLIP, leakReport, startProtected } from "./leak-probe.mjs";
 
 test("live page: recovers from a crashed or hung worker, a hidden tab, a rotation and an unplugged camera", async () => {
-  const b = await start({ camera: CLIP });
+  const b = await start({ camera: MOTION_CLIP });
   try {
-    await b.page.addInitScript(leakProbe, TRUTH);
     await b.page.addInitScript(() => {
       window.__frames = 0;
       document.addEventListener("unseen:frame", () => window.__frames++);
@@ -27,10 +21,7 @@ test("live page: recovers from a crashed or hung worker, a hidden tab, a rotatio
           .observe(box, { attributes: true, attributeFilter: ["hidden"] });
       });
     });
-    await b.page.goto(`${b.origin}/index.html`);
-    await b.page.locator("#protect").check();
-    await b.page.evaluate(() => { window.__leakProbe.on = true; });
-    await b.page.getByRole("button", { name: "Start camera" }).click();
+    await startProtected(b);
     const framesFlow = async (what) => {
       const from = await b.page.evaluate(() => window.__frames);
       await b.page.waitForFunction((from) => window.__frames >= from + 20, from, { timeout: 60000 })
@@ -105,7 +96,7 @@ test("live page: recovers from a crashed or hung worker, a hidden tab, a rotatio
     await b.page.getByRole("button", { name: "Try the camera again" }).click();
     await framesFlow("plugging the camera back");
 
-    const r = await b.page.evaluate(() => { window.__leakProbe.on = false; return window.__leakProbe.report(); });
+    const r = await leakReport(b.page);
     console.log(`leak probe through the failures: ${JSON.stringify(r)}`);
     assert.ok(r.compared >= 100, `${r.compared} painted frames compared`);
     assert.equal(r.unreadable, 0, "every paint is a decoded camera frame or the blurred fallback");
