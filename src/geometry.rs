@@ -77,6 +77,39 @@ impl Rect {
         Rect::from_center(c.x, c.y, self.w * factor, self.h * factor)
     }
 
+    /// The smallest rectangle holding both.
+    pub fn union(&self, other: &Rect) -> Rect {
+        let x = self.x.min(other.x);
+        let y = self.y.min(other.y);
+        Rect::new(
+            x,
+            y,
+            self.right().max(other.right()) - x,
+            self.bottom().max(other.bottom()) - y,
+        )
+    }
+
+    /// Where a face now at this box may have been a moment ago if it came in from the frame's edge:
+    /// on each side of a `width`×`height` frame that lies within one box size of the box, the box is
+    /// stretched to one box size beyond that edge. A box far from every edge is returned as it is.
+    pub fn reaching_edges(&self, width: u32, height: u32) -> Rect {
+        let (width, height) = (width as f32, height as f32);
+        let mut r = *self;
+        if self.x < self.w {
+            r = r.union(&Rect::new(-self.w, self.y, self.w, self.h));
+        }
+        if width - self.right() < self.w {
+            r = r.union(&Rect::new(width, self.y, self.w, self.h));
+        }
+        if self.y < self.h {
+            r = r.union(&Rect::new(r.x, -self.h, r.w, self.h));
+        }
+        if height - self.bottom() < self.h {
+            r = r.union(&Rect::new(r.x, height, r.w, self.h));
+        }
+        r
+    }
+
     /// True when every coordinate is a finite number.
     pub fn is_finite(&self) -> bool {
         self.x.is_finite() && self.y.is_finite() && self.w.is_finite() && self.h.is_finite()
@@ -188,6 +221,55 @@ mod tests {
 
     fn close(a: f32, b: f32) -> bool {
         (a - b).abs() < 1e-3
+    }
+
+    #[test]
+    fn union_holds_both() {
+        let a = Rect::new(0.0, 10.0, 20.0, 5.0);
+        let b = Rect::new(15.0, -5.0, 10.0, 10.0);
+        assert_eq!(a.union(&b), Rect::new(0.0, -5.0, 25.0, 20.0));
+        assert_eq!(a.union(&a), a);
+    }
+
+    #[test]
+    fn a_box_reaches_past_the_edges_it_is_near_and_only_those() {
+        // 640×480; a 100-pixel face.
+        let middle = Rect::new(270.0, 190.0, 100.0, 100.0);
+        assert_eq!(middle.reaching_edges(640, 480), middle);
+        // 40 % of it past the right edge: stretched to a box size beyond that edge, nowhere else.
+        let right = Rect::new(580.0, 190.0, 100.0, 100.0);
+        assert_eq!(
+            right.reaching_edges(640, 480),
+            Rect::new(580.0, 190.0, 160.0, 100.0)
+        );
+        // Near the left edge, fully inside.
+        let left = Rect::new(50.0, 190.0, 100.0, 100.0);
+        assert_eq!(
+            left.reaching_edges(640, 480),
+            Rect::new(-100.0, 190.0, 250.0, 100.0)
+        );
+        // In the top-left corner: both ways, the corner included.
+        let corner = Rect::new(10.0, 20.0, 100.0, 100.0);
+        assert_eq!(
+            corner.reaching_edges(640, 480),
+            Rect::new(-100.0, -100.0, 210.0, 220.0)
+        );
+        // Near the bottom.
+        let bottom = Rect::new(270.0, 400.0, 100.0, 100.0);
+        assert_eq!(
+            bottom.reaching_edges(640, 480),
+            Rect::new(270.0, 400.0, 100.0, 180.0)
+        );
+        // Wherever the face was a moment ago while entering, the stretched box holds it.
+        for shift in [0.0, 30.0, 60.0, 100.0] {
+            let earlier = Rect {
+                x: right.x + shift,
+                ..right
+            };
+            let visible = Rect::new(earlier.x, earlier.y, 640.0 - earlier.x, earlier.h);
+            let r = right.reaching_edges(640, 480);
+            assert!(r.x <= visible.x && r.right() >= visible.right(), "{shift}");
+        }
     }
 
     #[test]

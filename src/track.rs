@@ -18,20 +18,61 @@ const MIN_HELD_GROWTH: f32 = 1.15;
 const VELOCITY_SMOOTHING: f32 = 0.5;
 /// Frames further apart than this do not update velocity (the camera was paused, the tab hidden).
 const MAX_VELOCITY_GAP_MS: f64 = 500.0;
+/// A detection with less than this share of its track's area is taken for a face partly hidden (by a
+/// hand, an object passing, the frame's edge): its whole last box stays covered too for that frame.
+const SUDDEN_SHRINK: f32 = 0.7;
 
 #[derive(Debug, Clone, Copy)]
 struct Track {
     rect: Rect,
+    /// What to cover while the face is detected: `rect`, or more when the face seems partly hidden.
+    cover: Rect,
     /// Pixels per millisecond.
     vx: f32,
     vy: f32,
     last_seen: f64,
+    /// Frames in a row the face has been detected in, up to now.
+    run: u32,
+    /// When the face was last detected before those frames (negative infinity for a new face).
+    since: f64,
 }
 
 /// Tracks of the faces seen recently.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Tracker {
     tracks: Vec<Track>,
+    /// When the previous frame was taken.
+    previous: f64,
+}
+
+impl Default for Tracker {
+    fn default() -> Self {
+        Tracker {
+            tracks: Vec::new(),
+            previous: f64::NEG_INFINITY,
+        }
+    }
+}
+
+/// What one frame does to the tracks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tracked {
+    /// The boxes to cover in this frame: every detection as it is, and every face missed but seen
+    /// within [`HOLD_MS`], moved and grown.
+    pub cover: Vec<Rect>,
+    /// This frame's detections, each with how long its face has been found without a break.
+    pub found: Vec<Found>,
+}
+
+/// A detection and its face's recent history.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Found {
+    pub rect: Rect,
+    /// Frames in a row this face has been detected in, this one included (1 for a face found now).
+    pub run: u32,
+    /// When the face was last detected before those frames (negative infinity for a new face):
+    /// frames taken between then and the run's start may show the face with no cover.
+    pub since: f64,
 }
 
 impl Tracker {
@@ -41,12 +82,11 @@ impl Tracker {
 
     /// Forget every track (a new camera, a new clip).
     pub fn reset(&mut self) {
-        self.tracks.clear();
+        *self = Tracker::default();
     }
 
-    /// Feed this frame's detections, taken at `now_ms`; returns the boxes to cover: every detection as
-    /// it is, and every face missed but seen within [`HOLD_MS`], moved and grown.
-    pub fn update(&mut self, faces: &[Rect], now_ms: f64) -> Vec<Rect> {
+    /// Feed this frame's detections, taken at `now_ms`.
+    pub fn update(&mut self, faces: &[Rect], now_ms: f64) -> Tracked {
         let now = if now_ms.is_finite() {
             now_ms
         } else {
@@ -54,6 +94,7 @@ impl Tracker {
         };
         let mut matched = vec![false; self.tracks.len()];
         let mut fresh = Vec::new();
+        let mut found = Vec::new();
         for face in faces
             .iter()
             .filter(|f| f.is_finite() && f.w > 0.0 && f.h > 0.0)
@@ -70,6 +111,21 @@ impl Tracker {
                 Some((i, _)) => {
                     matched[i] = true;
                     let t = &mut self.tracks[i];
+                    if t.last_seen < self.previous {
+                        t.run = 0;
+                        t.since = t.last_seen;
+                    }
+                    t.run += 1;
+                    found.push(Found {
+                        rect: *face,
+                        run: t.run,
+                        since: t.since,
+                    });
+                    t.cover = if face.area() < t.rect.area() * SUDDEN_SHRINK {
+                        face.union(&moved(t, now))
+                    } else {
+                        *face
+                    };
                     let dt = now - t.last_seen;
                     if dt > 0.0 && dt < MAX_VELOCITY_GAP_MS {
                         let (old, new) = (t.rect.center(), face.center());
@@ -80,17 +136,31 @@ impl Tracker {
                     t.rect = *face;
                     t.last_seen = now;
                 }
-                None => fresh.push(Track {
-                    rect: *face,
-                    vx: 0.0,
-                    vy: 0.0,
-                    last_seen: now,
-                }),
+                None => {
+                    found.push(Found {
+                        rect: *face,
+                        run: 1,
+                        since: f64::NEG_INFINITY,
+                    });
+                    fresh.push(Track {
+                        rect: *face,
+                        cover: *face,
+                        run: 1,
+                        since: f64::NEG_INFINITY,
+                        vx: 0.0,
+                        vy: 0.0,
+                        last_seen: now,
+                    })
+                }
             }
         }
         self.tracks.retain(|t| now - t.last_seen <= HOLD_MS);
         self.tracks.extend(fresh);
-        self.tracks.iter().map(|t| covered(t, now)).collect()
+        self.previous = self.previous.max(now);
+        Tracked {
+            cover: self.tracks.iter().map(|t| covered(t, now)).collect(),
+            found,
+        }
     }
 
     fn latest(&self) -> f64 {
@@ -114,33 +184,23 @@ fn continuity(track: &Rect, face: &Rect) -> f32 {
     }
 }
 
+/// The track's last box, moved along its velocity to `now`.
+fn moved(t: &Track, now: f64) -> Rect {
+    let age = (now - t.last_seen).max(0.0) as f32;
+    let c = t.rect.center();
+    Rect::from_center(c.x + t.vx * age, c.y + t.vy * age, t.rect.w, t.rect.h)
+}
+
 fn covered(t: &Track, now: f64) -> Rect {
     let age = (now - t.last_seen).max(0.0);
     if age == 0.0 {
-        return t.rect;
+        return t.cover;
     }
-    let c = t.rect.center();
-    let moved = Rect::from_center(
-        c.x + t.vx * age as f32,
-        c.y + t.vy * age as f32,
-        t.rect.w,
-        t.rect.h,
-    );
+    let moved = moved(t, now);
     let growth = (1.0 + GROWTH_PER_SECOND * age as f32 / 1000.0).max(MIN_HELD_GROWTH);
     // Grow around the moved box and keep covering where the face was last seen too.
     let grown = moved.scaled(growth);
-    union(&grown, &t.rect.scaled(MIN_HELD_GROWTH))
-}
-
-fn union(a: &Rect, b: &Rect) -> Rect {
-    let x = a.x.min(b.x);
-    let y = a.y.min(b.y);
-    Rect::new(
-        x,
-        y,
-        a.right().max(b.right()) - x,
-        a.bottom().max(b.bottom()) - y,
-    )
+    grown.union(&t.rect.scaled(MIN_HELD_GROWTH))
 }
 
 #[cfg(test)]
@@ -164,7 +224,7 @@ mod tests {
     #[test]
     fn a_detected_face_is_covered_as_it_is() {
         let mut t = Tracker::new();
-        assert_eq!(t.update(&[FACE], 0.0), vec![FACE]);
+        assert_eq!(t.update(&[FACE], 0.0).cover, vec![FACE]);
     }
 
     #[test]
@@ -172,7 +232,7 @@ mod tests {
         let mut t = Tracker::new();
         t.update(&[FACE], 0.0);
         for ms in [33.0, 200.0, 500.0, HOLD_MS] {
-            let c = t.update(&[], ms);
+            let c = t.update(&[], ms).cover;
             assert_eq!(c.len(), 1, "at {ms} ms");
             assert!(
                 contains(&c[0], &FACE.scaled(1.1)),
@@ -180,7 +240,7 @@ mod tests {
                 c[0]
             );
         }
-        assert!(t.update(&[], HOLD_MS + 1.0).is_empty());
+        assert!(t.update(&[], HOLD_MS + 1.0).cover.is_empty());
     }
 
     #[test]
@@ -203,7 +263,7 @@ mod tests {
             x: FACE.x + 0.3 * ms as f32,
             ..FACE
         };
-        let c = t.update(&[], ms);
+        let c = t.update(&[], ms).cover;
         assert_eq!(c.len(), 1);
         assert!(
             contains(&c[0], &truth),
@@ -213,18 +273,57 @@ mod tests {
     }
 
     #[test]
+    fn each_detection_comes_with_its_run_and_when_its_face_was_found_before() {
+        let mut t = Tracker::new();
+        let runs = |t: &mut Tracker, faces: &[Rect], ms: f64| -> Vec<(u32, f64)> {
+            t.update(faces, ms)
+                .found
+                .iter()
+                .map(|f| (f.run, f.since))
+                .collect()
+        };
+        assert_eq!(runs(&mut t, &[FACE], 0.0), vec![(1, f64::NEG_INFINITY)]);
+        assert_eq!(runs(&mut t, &[FACE], 33.0), vec![(2, f64::NEG_INFINITY)]);
+        // Missed twice, then found again: a new run, the face last found at 33 ms.
+        t.update(&[], 66.0);
+        t.update(&[], 100.0);
+        assert_eq!(runs(&mut t, &[FACE], 133.0), vec![(1, 33.0)]);
+        // A second face joins.
+        let other = Rect { x: 400.0, ..FACE };
+        assert_eq!(
+            runs(&mut t, &[FACE, other], 166.0),
+            vec![(2, 33.0), (1, f64::NEG_INFINITY)]
+        );
+    }
+
+    #[test]
+    fn a_face_suddenly_found_smaller_keeps_its_last_box_covered() {
+        let mut t = Tracker::new();
+        t.update(&[FACE], 0.0);
+        // Half of it hidden: the detector sees the visible half.
+        let half = Rect { w: 25.0, ..FACE };
+        let c = t.update(&[half], 33.0).cover;
+        assert!(contains(&c[0], &FACE), "{:?}", c[0]);
+        // Then it stays that size: the new size is believed.
+        assert_eq!(t.update(&[half], 66.0).cover, vec![half]);
+        // A face growing (coming closer) is covered as found.
+        let big = FACE.scaled(1.5);
+        assert_eq!(t.update(&[big], 100.0).cover, vec![big]);
+    }
+
+    #[test]
     fn two_faces_keep_two_tracks_and_new_faces_are_added() {
         let mut t = Tracker::new();
         let other = Rect { x: 400.0, ..FACE };
-        assert_eq!(t.update(&[FACE, other], 0.0).len(), 2);
+        assert_eq!(t.update(&[FACE, other], 0.0).cover.len(), 2);
         // One missed: still two covered.
-        assert_eq!(t.update(&[other], 33.0).len(), 2);
+        assert_eq!(t.update(&[other], 33.0).cover.len(), 2);
         let third = Rect {
             x: 250.0,
             y: 300.0,
             ..FACE
         };
-        assert_eq!(t.update(&[FACE, other, third], 66.0).len(), 3);
+        assert_eq!(t.update(&[FACE, other, third], 66.0).cover.len(), 3);
     }
 
     #[test]
@@ -234,12 +333,12 @@ mod tests {
             Rect::new(f32::NAN, 0.0, 1.0, 1.0),
             Rect::new(0.0, 0.0, -5.0, 5.0),
         ];
-        assert!(t.update(&bad, 0.0).is_empty());
+        assert!(t.update(&bad, 0.0).cover.is_empty());
         t.update(&[FACE], 10.0);
-        assert_eq!(t.update(&[], f64::NAN).len(), 1);
+        assert_eq!(t.update(&[], f64::NAN).cover.len(), 1);
         // Time going backwards does not drop or shrink anything.
-        assert!(contains(&t.update(&[], 0.0)[0], &FACE));
+        assert!(contains(&t.update(&[], 0.0).cover[0], &FACE));
         t.reset();
-        assert!(t.update(&[], 20.0).is_empty());
+        assert!(t.update(&[], 20.0).cover.is_empty());
     }
 }

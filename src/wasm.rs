@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::frame::Frame;
 use crate::geometry::Rect;
 use crate::image_io;
-use crate::live::LivePipeline;
+use crate::live::{LivePipeline, HOLD_BACK_FRAMES};
 use crate::metadata;
 use crate::redact::{self, RedactOptions};
 
@@ -220,7 +220,9 @@ impl LiveSession {
     }
 
     /// One camera frame taken at `nowMs`: returns the faces found ([`FACE_LEN`] numbers each). When
-    /// `protect` is set, every face found or recently seen is covered in `rgba` before it returns.
+    /// `protect` is set, `rgba` afterwards holds a frame safe to show: the frame taken `holdBack`
+    /// frames ago (0 to 8) with its faces covered, and the faces returned are that frame's; until
+    /// then, this frame covered whole. See `unseen::live::LivePipeline::process`.
     pub fn process(
         &mut self,
         rgba: &mut [u8],
@@ -228,12 +230,19 @@ impl LiveSession {
         height: u32,
         now_ms: f64,
         protect: bool,
+        hold_back: u32,
     ) -> Result<Vec<f32>, JsError> {
         let faces = self
             .inner
-            .process(rgba, width, height, now_ms, protect)
+            .process(rgba, width, height, now_ms, protect, hold_back as usize)
             .map_err(js)?;
         Ok(flatten(&faces))
+    }
+
+    /// Whether the last frame came back covered whole, as no frame held back was ready yet.
+    #[wasm_bindgen(getter)]
+    pub fn waiting(&self) -> bool {
+        self.inner.waiting()
     }
 
     /// The regions covered in the last frame (x, y, w, h each, in pixels, clipped to the frame).
@@ -251,6 +260,13 @@ impl LiveSession {
             })
             .collect()
     }
+}
+
+/// How many frames a camera view should run late in protect mode, so that a face entering from the
+/// frame's edge is covered from its first frame.
+#[wasm_bindgen(js_name = holdBackFrames)]
+pub fn hold_back_frames() -> u32 {
+    HOLD_BACK_FRAMES as u32
 }
 
 /// How faces are covered.

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use unseen::detect::{self, photo};
 use unseen::image_io::{self, OutputFormat};
-use unseen::live::LivePipeline;
+use unseen::live::{LivePipeline, MAX_HOLD_BACK};
 use unseen::{metadata, models, redact, DetectOptions, Detector, Frame, Rect, RedactOptions};
 
 /// Photos larger than this many pixels are decoded and checked but not searched for faces: the
@@ -167,6 +167,8 @@ pub fn live_args(data: &[u8]) {
         .map(|_| Rect::new(r.f32(), r.f32(), r.f32(), r.f32()))
         .collect();
     let (now, protect, max_side, min_score) = (r.f64(), r.u8() % 2 == 1, r.u32(), r.f32());
+    // Read last, so the older seeds keep their meaning: 0 frames held back when absent.
+    let (hold_back, repeats) = (r.u8() as usize % (MAX_HOLD_BACK + 2), r.u8() % 6 + 1);
 
     if let Err(e) = options.validated() {
         one_sentence(&e);
@@ -189,15 +191,19 @@ pub fn live_args(data: &[u8]) {
             Ok(c) => live.cover = c,
             Err(e) => one_sentence(&e),
         }
-        match live.process(&mut rgba, w, h, now, protect) {
-            Ok(faces) => assert!(faces.iter().all(|f| f.rect.is_finite())),
-            Err(e) => one_sentence(&e),
-        }
-        for span in live.covered() {
-            assert!(
-                span.x1 <= w && span.y1 <= h,
-                "a covered region outside the frame"
-            );
+        // The pipeline is kept from input to input, so frames held back meet frames of other sizes.
+        for k in 0..repeats {
+            match live.process(&mut rgba, w, h, now + k as f64, protect, hold_back) {
+                Ok(faces) => assert!(faces.iter().all(|f| f.rect.is_finite())),
+                Err(e) => one_sentence(&e),
+            }
+            assert_eq!(rgba.len(), len, "a live frame keeps its buffer");
+            for span in live.covered() {
+                assert!(
+                    span.x1 <= w && span.y1 <= h,
+                    "a covered region outside the frame"
+                );
+            }
         }
     }
     let Ok(frame) = Frame::new(&rgba, w, h) else {

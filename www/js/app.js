@@ -3,7 +3,8 @@
 //
 // Fail closed: in protect mode the canvas only ever receives pixels the worker has covered. A frame
 // processed before protect was switched on is dropped; while the worker is slow, failing or loading,
-// the canvas shows a fully blurred frame instead.
+// or holding back its first frames (protect mode runs 4 frames late), the canvas shows a fully blurred
+// frame instead.
 import { Bridge } from "./bridge.js";
 import { countRequests, registerOffline } from "./site.js";
 import { CameraError, cameraMessage, openCamera, stopCamera } from "./camera.js";
@@ -142,9 +143,12 @@ async function processFrame() {
   const wantCandidates = ($("candidates").checked || state.step > 0) && !protect;
   try {
     await ensureModel();
-    const result = await sendFrame(bridge, source, { now: started, protect, wantInput: !protect, wantCandidates, wantAnchors: state.step > 0 && !protect });
+    const result = await sendFrame(bridge, source, { now: started, protect, still: Boolean(state.still), wantInput: !protect, wantCandidates, wantAnchors: state.step > 0 && !protect });
     // Protect was switched on while this unprotected frame was being processed: never show it.
     if (protecting() && !protect) return;
+    // The first frames after protect is switched on: the worker is holding them back (a face coming
+    // in from the edge is covered from its first frame), so the blurred stand-in shows meanwhile.
+    if (result.waiting) { paintBlurred(); return; }
     const faces = paint(result, protect, wantCandidates);
     if (state.recovering) { state.recovering = false; hideMessage(); }
     const frameMs = performance.now() - started;

@@ -32,12 +32,14 @@ export function paintBlurred(canvas, source) {
 }
 
 /** Send the current picture of `source` to the worker behind `bridge`; resolves with its answer
- *  (pixels, covered when `protect`, and the faces). A worker silent for WATCHDOG_MS is replaced. */
-export async function sendFrame(bridge, source, { now, protect, wantInput = false, wantCandidates = false, wantAnchors = false }) {
+ *  (pixels, covered when `protect`, and the faces). In protect mode a camera's pixels come back a
+ *  few frames late (a `still` picture's at once), and covered whole until then. A worker silent for
+ *  WATCHDOG_MS is replaced. */
+export async function sendFrame(bridge, source, { now, protect, still = false, wantInput = false, wantCandidates = false, wantAnchors = false }) {
   const bitmap = await createImageBitmap(source);
   const watchdog = setTimeout(() => bridge.fail(new Error("the face detector stopped responding")), WATCHDOG_MS);
   try {
-    return await bridge.call("frame", { bitmap, now, protect, wantInput, wantCandidates, wantAnchors }, { transfer: [bitmap] });
+    return await bridge.call("frame", { bitmap, now, protect, still, wantInput, wantCandidates, wantAnchors }, { transfer: [bitmap] });
   } finally {
     clearTimeout(watchdog);
   }

@@ -173,6 +173,7 @@ class UnseenCamera extends HTMLElement {
       await this.ensureModel();
       const result = await sendFrame(this.bridge, this.video, { now: started, protect });
       if (this.protecting && !protect) return; // switched to protect meanwhile: never show it
+      if (result.waiting) { this.blur(); return; } // the first frames are held back: blurred meanwhile
       const { width, height } = result;
       if (this.canvas.width !== width || this.canvas.height !== height) { this.canvas.width = width; this.canvas.height = height; }
       const ctx = this.canvas.getContext("2d");

@@ -1,7 +1,7 @@
 // The live page's worker, the only JavaScript on that page that touches the wasm package. Holds the live session (detector, tracker,
 // cover options); receives frames as ImageBitmaps and returns their pixels — covered when asked —
 // with the faces found. One message at a time; every reply names the request it answers.
-import init, { LiveSession } from "../pkg/unseen.js";
+import init, { LiveSession, holdBackFrames } from "../pkg/unseen.js";
 import { download } from "./download.js";
 import { serveOps } from "./serve-ops.js";
 
@@ -37,7 +37,7 @@ const ops = {
     session?.reset();
     return {};
   },
-  frame({ bitmap, now, protect, wantInput, wantCandidates, wantAnchors }) {
+  frame({ bitmap, now, protect, still = false, wantInput, wantCandidates, wantAnchors }) {
     if (!session) throw new Error("the face detector is not loaded yet");
     const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
     const width = Math.max(1, Math.round(bitmap.width * scale));
@@ -50,10 +50,12 @@ const ops = {
     bitmap.close();
     const rgba = new Uint8Array(ctx.getImageData(0, 0, width, height).data.buffer);
     const started = performance.now();
-    const faces = session.process(rgba, width, height, now, protect);
+    // A camera view runs a few frames late in protect mode, so a face entering from the edge is
+    // covered from its first frame; a still picture is shown at once.
+    const faces = session.process(rgba, width, height, now, protect, still ? 0 : holdBackFrames());
     const inferenceMs = performance.now() - started;
     const reply = {
-      rgba, width, height, faces, covered: session.covered(), inferenceMs,
+      rgba, width, height, faces, covered: session.covered(), inferenceMs, waiting: session.waiting,
       input: wantInput ? session.lastInput() : null,
       candidates: wantCandidates ? session.lastCandidates() : null,
       anchors: wantAnchors ? session.anchorCentres() : null,
