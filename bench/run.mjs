@@ -174,7 +174,12 @@ const MEMORY_FRAMES = Number(process.env.BENCH_MEMORY_FRAMES ?? 10000);
 /** Our detector against onnxruntime-web (wasm, one thread) on the same files and frame, interleaved. */
 async function inferPeers() {
   const b = await start({
-    mounts: { "/peers/ort/": join(ROOT, "node_modules/onnxruntime-web/dist"), "/peers/": join(ROOT, "bench/peers"), "/data/": join(ROOT, "tests/data/generated") },
+    mounts: {
+      "/peers/ort/": join(ROOT, "node_modules/onnxruntime-web/dist"),
+      "/peers/mediapipe/": join(ROOT, "node_modules/@mediapipe/face_detection"),
+      "/peers/": join(ROOT, "bench/peers"),
+      "/data/": join(ROOT, "tests/data/generated"),
+    },
   });
   try {
     await b.page.goto(`${b.origin}/peers/infer.html`);
@@ -185,6 +190,10 @@ async function inferPeers() {
       peer_p50: round(pct(x.peerMs, 50)), peer_p95: round(pct(x.peerMs, 95)),
       ratio_p50: round(pct(x.oursMs, 50) / pct(x.peerMs, 50)),
       ours_faces: x.oursFaces, peer_best_score: round(x.peerBest),
+      mediapipe: x.mediapipeError ? { error: x.mediapipeError } : {
+        p50: round(pct(x.mediapipeMs, 50)), p95: round(pct(x.mediapipeMs, 95)),
+        ratio_p50: round(pct(x.oursMs, 50) / pct(x.mediapipeMs, 50)), faces: x.mediapipeFaces,
+      },
     });
     const memory = await b.page.evaluate((n) => window.runMemoryBench({ frameUrl: "/data/two-faces.png", n }), MEMORY_FRAMES);
     return { short: summary(r.short), full: summary(r.full), memory, errors: b.errors };
@@ -212,6 +221,7 @@ const results = {
   live_leak_check: leak,
   live_long_run: long,
   peer: "onnxruntime-web 1.30.0, wasm backend, 1 thread, same .onnx files and 640×480 frame",
+  second_peer: "MediaPipe face detection 0.4.1657300184 (@mediapipe/face_detection), CPU inference, its own short-range and sparse full-range models, whole detection, same frame",
   live_frame_ms: liveResult.protect.frame_ms,
   first_detection_ms: liveResult.first_detection_ms,
   photo_12mp_ms: { browser: photoBrowser.total_ms, browser_open: photoBrowser.open_ms, browser_save: photoBrowser.save_ms, native: photoCli.ours_ms, deface_native: photoCli.deface_ms, faces: photoBrowser.faces },
@@ -220,7 +230,8 @@ const results = {
   foreign_requests: liveResult.foreign_requests,
 };
 
-const ratioRow = (name, x) => [name, `${x.ours_p50} ms`, `p95 ${x.ours_p95} ms; onnxruntime-web p50 ${x.peer_p50} ms, p95 ${x.peer_p95} ms; ratio ${x.ratio_p50}`];
+const mediapipeText = (m) => (m.error ? `MediaPipe could not run: ${m.error}` : `MediaPipe p50 ${m.p50} ms, ratio ${m.ratio_p50}`);
+const ratioRow = (name, x) => [name, `${x.ours_p50} ms`, `p95 ${x.ours_p95} ms; onnxruntime-web p50 ${x.peer_p50} ms, p95 ${x.peer_p95} ms; ratio ${x.ratio_p50}; ${mediapipeText(x.mediapipe)}`];
 const rows = [
   ratioRow("short-range (128)", results.short_infer_ms),
   ratioRow("full-range (256)", results.full_infer_ms),

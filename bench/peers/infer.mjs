@@ -1,8 +1,10 @@
-// Our detector and onnxruntime-web side by side in one page, on the same model files and frames,
-// one call of each in turn so both see the same noise. Ours: FaceDetector.detect (letterbox in Rust,
-// inference, decoding, NMS). The peer: letterbox with the browser's drawImage, float conversion, and
-// session.run (its output is not decoded, which favours the peer slightly).
-import init, { FaceDetector, LiveSession } from "/pkg/unseen.js";
+// Our detector and two peers side by side in one page, on the same frames, one call of each in turn so
+// all see the same noise. Ours: FaceDetector.detect (letterbox in Rust, inference, decoding, NMS).
+// onnxruntime-web on the same .onnx file: letterbox with the browser's drawImage, float conversion,
+// and session.run (its output is not decoded, which favours it slightly). MediaPipe's own web face
+// detector (@mediapipe/face_detection, CPU inference; its own short-range model, and its sparse
+// full-range model rather than our 256 one): FaceDetection.send on a canvas, the whole detection.
+import init, { FaceDetector, LiveSession, holdBackFrames } from "/pkg/unseen.js";
 import * as ort from "/peers/ort/ort.wasm.min.mjs";
 
 ort.env.wasm.numThreads = 1;
@@ -38,15 +40,36 @@ function peerInput(frame, size, ctx) {
   return new ort.Tensor("float32", input, [1, size, size, 3]);
 }
 
-/** Time `n` interleaved calls of ours and the peer on `frame` with the model at `modelUrl`. */
-async function compare(modelUrl, size, frame, n) {
+/** MediaPipe's face detector with `model` ("short" or "full") on CPU inference, or an error message
+ *  when it cannot run here. Its minDetectionConfidence option is left alone: setting it breaks the
+ *  graph in this version (TensorsToDetectionsCalculator: options_.has_num_classes()). */
+async function mediapipe(model) {
+  try {
+    const detector = new window.FaceDetection({ locateFile: (file) => `/peers/mediapipe/${file}` });
+    detector.setOptions({ model, useCpuInference: true });
+    let found = 0;
+    detector.onResults((r) => { found = r.detections.length; });
+    await detector.initialize();
+    return { detect: async (image) => { await detector.send({ image }); return found; }, close: () => detector.close() };
+  } catch (e) {
+    return { error: String(e?.message ?? e) };
+  }
+}
+
+/** Time `n` interleaved calls of ours and the peers on `frame` with the model at `modelUrl`. */
+async function compare(modelUrl, size, mediapipeModel, frame, n) {
   const model = await bytes(modelUrl);
   const ours = new FaceDetector(model, 0.6, 0.3);
   const session = await ort.InferenceSession.create(model, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
   const ctx = new OffscreenCanvas(size, size).getContext("2d", { willReadFrequently: true });
   const inputName = session.inputNames[0];
-  const oursMs = [], peerMs = [];
-  let oursFaces = 0, peerBest = 0;
+  const mp = await mediapipe(mediapipeModel);
+  const canvas = document.createElement("canvas");
+  canvas.width = frame.width;
+  canvas.height = frame.height;
+  canvas.getContext("2d").drawImage(frame.bitmap, 0, 0);
+  const oursMs = [], peerMs = [], mediapipeMs = [];
+  let oursFaces = 0, peerBest = 0, mediapipeFaces = 0;
   for (let i = 0; i < n + 10; i++) {
     let t = performance.now();
     const faces = ours.detect(frame.rgba, frame.width, frame.height);
@@ -54,26 +77,33 @@ async function compare(modelUrl, size, frame, n) {
     t = performance.now();
     const out = await session.run({ [inputName]: peerInput(frame, size, ctx) });
     const b = performance.now() - t;
-    if (i >= 10) { oursMs.push(a); peerMs.push(b); } // the first calls warm up both
+    if (mp.detect) {
+      t = performance.now();
+      mediapipeFaces = await mp.detect(canvas);
+      if (i >= 10) mediapipeMs.push(performance.now() - t);
+    }
+    if (i >= 10) { oursMs.push(a); peerMs.push(b); } // the first calls warm everything up
     oursFaces = faces.length / 17;
     const logits = Object.values(out).find((o) => o.dims.at(-1) === 1 && o.dims[1] === 512).data;
     peerBest = Math.max(...logits.map((v) => 1 / (1 + Math.exp(-v))));
   }
   ours.free();
   await session.release();
-  return { oursMs, peerMs, oursFaces, peerBest };
+  await mp.close?.();
+  return { oursMs, peerMs, oursFaces, peerBest, mediapipeMs, mediapipeFaces, mediapipeError: mp.error ?? null };
 }
 
 window.runInferBench = async ({ frameUrl, n }) => {
   await init();
   const frame = await frameOf(frameUrl);
   return {
-    short: await compare("/models/face_detection_front_128x128.onnx", 128, frame, n),
-    full: await compare("/models/face_detection_back_256x256.onnx", 256, frame, n),
+    short: await compare("/models/face_detection_front_128x128.onnx", 128, "short", frame, n),
+    full: await compare("/models/face_detection_back_256x256.onnx", 256, "full", frame, n),
   };
 };
-/** `n` live frames through one LiveSession as fast as they run (protect mode every other second of
- *  simulated time, the frame shifted a little each time): wasm memory after warm-up and at the end. */
+/** `n` live frames through one LiveSession as fast as they run (protect mode, held back as the page
+ *  does, every other second of simulated time, the frame shifted a little each time): wasm memory
+ *  after warm-up and at the end. */
 window.runMemoryBench = async ({ frameUrl, n }) => {
   const wasm = await init();
   const frame = await frameOf(frameUrl);
@@ -85,7 +115,7 @@ window.runMemoryBench = async ({ frameUrl, n }) => {
     // Shift the picture by up to 8 pixels so the tracker sees motion, and cover every other second.
     const shift = (i % 9) * 4;
     pixels.set(frame.rgba.subarray(shift), 0);
-    const found = session.process(pixels, frame.width, frame.height, i * 33.3, Math.floor(i / 30) % 2 === 1);
+    const found = session.process(pixels, frame.width, frame.height, i * 33.3, Math.floor(i / 30) % 2 === 1, holdBackFrames());
     faces += found.length / 17;
     if (i === 99) after100 = wasm.memory.buffer.byteLength;
   }
