@@ -199,11 +199,18 @@ impl LivePipeline {
             self.waiting = true;
             return Ok(Vec::new());
         }
-        let Some(oldest) = self.held.pop_front() else {
+        let Some(mut oldest) = self.held.pop_front() else {
             return Ok(Vec::new());
         };
+        // Covered before it is copied out: should covering fail, `rgba` never holds it uncovered.
+        self.cover(
+            &mut oldest.rgba,
+            width,
+            height,
+            &oldest.cover,
+            &oldest.later,
+        )?;
         rgba.copy_from_slice(&oldest.rgba);
-        self.cover(rgba, width, height, &oldest.cover, &oldest.later)?;
         self.spare.push(oldest.rgba);
         Ok(oldest.faces)
     }
