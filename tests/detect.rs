@@ -16,29 +16,9 @@ fn full() -> Detector {
 }
 
 #[test]
-fn both_blazeface_models_load_despite_the_constant_of_shape_bug() {
+fn both_blazeface_models_load() {
     assert_eq!(short().variant(), Variant::ShortRange);
     assert_eq!(full().variant(), Variant::FullRange);
-}
-
-#[test]
-fn the_constant_of_shape_fix_is_what_makes_them_load() {
-    use tract_onnx::prelude::*;
-    for bytes in [models::SHORT_RANGE, models::FULL_RANGE] {
-        let onnx = tract_onnx::onnx();
-        let mut proto = onnx.proto_model_for_read(&mut &bytes[..]).unwrap();
-        let untouched = onnx
-            .model_for_proto_model(&proto)
-            .and_then(|m| m.into_typed());
-        assert!(
-            untouched.is_err(),
-            "tract now types the unfixed model: the fix may no longer be needed"
-        );
-        assert!(unseen::detect::model::fix_constant_of_shape_type(&mut proto) > 0);
-        onnx.model_for_proto_model(&proto)
-            .and_then(|m| m.into_typed())
-            .expect("fixed model types");
-    }
 }
 
 #[test]

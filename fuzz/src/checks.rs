@@ -14,9 +14,7 @@ use unseen::{metadata, models, redact, DetectOptions, Detector, Frame, Rect, Red
 /// search costs time in proportion to the area and the fuzzer wants many inputs a second.
 const SEARCH_PIXELS: u64 = 256 * 256;
 
-/// The detector and live pipeline, built once and never dropped: statics, not thread-locals, because
-/// dropping a tract plan inside a thread-local destructor panics (tract's own scratch space, also
-/// thread-local, may already be gone; found by this very test).
+/// The detector and live pipeline, built once for every input and never dropped.
 fn detector() -> MutexGuard<'static, Detector> {
     static DETECTOR: OnceLock<Mutex<Detector>> = OnceLock::new();
     DETECTOR

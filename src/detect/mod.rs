@@ -5,8 +5,10 @@
 //! `photo` searches big photos for small faces.
 
 pub mod blazeface;
+mod kernels;
 pub mod model;
 pub mod nms;
+pub mod onnx;
 pub mod photo;
 
 use blazeface::{Anchor, Candidate, Variant, NUM_KEYPOINTS};

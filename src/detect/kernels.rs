@@ -1,0 +1,569 @@
+//! The arithmetic of a small convolutional network, on channels-last (HWC) tensors: dense and
+//! depthwise convolution, max-pooling, addition and ReLU. Pure functions over slices; `model.rs`
+//! decides what runs when. Inner loops work on fixed blocks of [`LANES`] output channels so that the
+//! compiler turns them into SIMD (wasm `simd128`, x86 SSE) without `unsafe`.
+
+/// Output channels computed together; weights are packed in blocks of this many channels.
+pub const LANES: usize = 8;
+/// Pixels computed together by the 1×1 kernel (4 × [`LANES`] accumulators fit in 16 registers).
+const PIXELS: usize = 4;
+
+/// Height, width and channels of a channels-last tensor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    pub h: usize,
+    pub w: usize,
+    pub c: usize,
+}
+
+impl Shape {
+    pub fn pixels(self) -> usize {
+        self.h * self.w
+    }
+
+    pub fn len(self) -> usize {
+        self.h * self.w * self.c
+    }
+
+    /// [`Shape::len`], or None when it overflows (shapes read from a file are checked with this).
+    pub fn checked_len(self) -> Option<usize> {
+        self.h.checked_mul(self.w)?.checked_mul(self.c)
+    }
+}
+
+/// Kernel size, stride and padding of a convolution or pooling window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub k: usize,
+    pub stride: usize,
+    pub pad_top: usize,
+    pub pad_left: usize,
+}
+
+impl Window {
+    /// Input rows or columns `[first, last)` of the window whose output index is `o`, clipped to
+    /// `0..len`, and the kernel index of `first`.
+    #[inline]
+    fn span(self, o: usize, pad: usize, len: usize) -> (usize, usize, usize) {
+        let start = o * self.stride;
+        let first = start.max(pad);
+        let last = (start + self.k).min(len + pad);
+        (first - pad, last.max(first) - pad, first - start)
+    }
+}
+
+/// What happens to a convolution's output before it is stored: a residual added to its first
+/// channels (a skip connection, possibly from a tensor with fewer channels), then ReLU.
+#[derive(Clone, Copy, Default)]
+pub struct Epilogue<'a> {
+    /// The tensor to add, with its channel count (at most the output's).
+    pub residual: Option<(&'a [f32], usize)>,
+    pub relu: bool,
+}
+
+impl Epilogue<'_> {
+    /// Store one pixel's block of [`LANES`] channels starting at `first_channel`.
+    #[inline(always)]
+    fn store(&self, acc: [F4; 2], pixel: usize, first_channel: usize, out: &mut [f32], c: usize) {
+        let at = pixel * c + first_channel;
+        if first_channel + LANES <= c {
+            let mut acc = acc;
+            if let Some((res, rc)) = self.residual {
+                if first_channel + LANES <= rc {
+                    let r = &res[pixel * rc + first_channel..][..LANES];
+                    acc[0] = acc[0].add(F4::load(&r[..4]));
+                    acc[1] = acc[1].add(F4::load(&r[4..]));
+                } else {
+                    return self.store_partial(acc, pixel, first_channel, out, c);
+                }
+            }
+            if self.relu {
+                acc = [acc[0].relu(), acc[1].relu()];
+            }
+            let dst = &mut out[at..at + LANES];
+            let (lo, hi) = dst.split_at_mut(4);
+            acc[0].store(lo);
+            acc[1].store(hi);
+        } else {
+            self.store_partial(acc, pixel, first_channel, out, c);
+        }
+    }
+
+    #[cold]
+    fn store_partial(&self, acc: [F4; 2], pixel: usize, first_channel: usize, out: &mut [f32], c: usize) {
+        let mut values = [0.0; LANES];
+        let (lo, hi) = values.split_at_mut(4);
+        acc[0].store(lo);
+        acc[1].store(hi);
+        let n = LANES.min(c - first_channel);
+        let dst = &mut out[pixel * c + first_channel..][..n];
+        dst.copy_from_slice(&values[..n]);
+        if let Some((res, rc)) = self.residual {
+            if first_channel < rc {
+                let m = n.min(rc - first_channel);
+                for (d, s) in dst.iter_mut().zip(&res[pixel * rc + first_channel..][..m]) {
+                    *d += s;
+                }
+            }
+        }
+        if self.relu {
+            for d in dst.iter_mut() {
+                *d = d.max(0.0);
+            }
+        }
+    }
+
+    /// The same epilogue for the pixels from `first` on (a row of a larger output).
+    fn from_pixel(&self, first: usize) -> Self {
+        Epilogue {
+            residual: self.residual.map(|(r, rc)| (&r[first * rc..], rc)),
+            relu: self.relu,
+        }
+    }
+}
+
+/// Four floats computed together: wasm SIMD when the module is built with `simd128`, plain arrays
+/// (which the compiler vectorises) elsewhere.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod f4 {
+    use core::arch::wasm32::*;
+
+    #[derive(Clone, Copy)]
+    pub struct F4(v128);
+
+    impl F4 {
+        #[inline(always)]
+        pub fn splat(a: f32) -> F4 {
+            F4(f32x4_splat(a))
+        }
+        /// The first 4 values of `s`.
+        #[inline(always)]
+        pub fn load(s: &[f32]) -> F4 {
+            let s: &[f32; 4] = s[..4].try_into().unwrap_or(&[0.0; 4]);
+            // SAFETY: `s` is 16 readable bytes; wasm loads need no alignment.
+            F4(unsafe { v128_load(s.as_ptr().cast::<v128>()) })
+        }
+        #[inline(always)]
+        pub fn store(self, d: &mut [f32]) {
+            let d: &mut [f32; 4] = (&mut d[..4]).try_into().unwrap_or_else(|_| unreachable!());
+            // SAFETY: `d` is 16 writable bytes; wasm stores need no alignment.
+            unsafe { v128_store(d.as_mut_ptr().cast::<v128>(), self.0) }
+        }
+        #[inline(always)]
+        pub fn mul_add(self, a: F4, b: F4) -> F4 {
+            F4(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
+        }
+        #[inline(always)]
+        pub fn add(self, b: F4) -> F4 {
+            F4(f32x4_add(self.0, b.0))
+        }
+        #[inline(always)]
+        pub fn relu(self) -> F4 {
+            F4(f32x4_pmax(self.0, f32x4_splat(0.0)))
+        }
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod f4 {
+    #[derive(Clone, Copy)]
+    pub struct F4([f32; 4]);
+
+    impl F4 {
+        #[inline(always)]
+        pub fn splat(a: f32) -> F4 {
+            F4([a; 4])
+        }
+        #[inline(always)]
+        pub fn load(s: &[f32]) -> F4 {
+            F4([s[0], s[1], s[2], s[3]])
+        }
+        #[inline(always)]
+        pub fn store(self, d: &mut [f32]) {
+            d[..4].copy_from_slice(&self.0);
+        }
+        #[inline(always)]
+        pub fn mul_add(self, a: F4, b: F4) -> F4 {
+            F4(std::array::from_fn(|i| self.0[i] + a.0[i] * b.0[i]))
+        }
+        #[inline(always)]
+        pub fn add(self, b: F4) -> F4 {
+            F4(std::array::from_fn(|i| self.0[i] + b.0[i]))
+        }
+        #[inline(always)]
+        pub fn relu(self) -> F4 {
+            F4(self.0.map(|v| v.max(0.0)))
+        }
+    }
+}
+
+use f4::F4;
+
+/// Number of [`LANES`]-channel blocks holding `c` channels.
+pub fn blocks(c: usize) -> usize {
+    c.div_ceil(LANES)
+}
+
+/// Pack dense convolution weights `[cout][cin][k][k]` (ONNX order) as
+/// `[block][ky][kx][cin][LANES]`, zero-padded to whole blocks.
+pub fn pack_dense(weights: &[f32], cout: usize, cin: usize, k: usize) -> Vec<f32> {
+    let nb = blocks(cout);
+    let mut packed = vec![0.0; nb * k * k * cin * LANES];
+    for co in 0..cout {
+        for ci in 0..cin {
+            for ky in 0..k {
+                for kx in 0..k {
+                    let src = ((co * cin + ci) * k + ky) * k + kx;
+                    let dst = ((((co / LANES) * k + ky) * k + kx) * cin + ci) * LANES + co % LANES;
+                    packed[dst] = weights[src];
+                }
+            }
+        }
+    }
+    packed
+}
+
+/// Pack depthwise weights `[c][1][k][k]` as `[ky][kx][c]`.
+pub fn pack_depthwise(weights: &[f32], c: usize, k: usize) -> Vec<f32> {
+    let mut packed = vec![0.0; k * k * c];
+    for ch in 0..c {
+        for i in 0..k * k {
+            packed[i * c + ch] = weights[ch * k * k + i];
+        }
+    }
+    packed
+}
+
+/// Bias padded to whole blocks (zeros when the layer has none).
+pub fn pack_bias(bias: Option<&[f32]>, cout: usize) -> Vec<f32> {
+    let mut packed = vec![0.0; blocks(cout) * LANES];
+    if let Some(b) = bias {
+        packed[..cout].copy_from_slice(&b[..cout]);
+    }
+    packed
+}
+
+/// 1×1 convolution: `out[p][co] = bias[co] + Σ input[p][ci] · w[ci][co]`, then the epilogue.
+/// `weights` as [`pack_dense`] with k = 1. Four pixels by one block of [`LANES`] channels at a time.
+pub fn pointwise(
+    input: &[f32],
+    cin: usize,
+    weights: &[f32],
+    bias: &[f32],
+    out: &mut [f32],
+    cout: usize,
+    epilogue: Epilogue<'_>,
+) {
+    let pixels = input.len() / cin;
+    for (b, (block, bias)) in weights
+        .chunks_exact(cin * LANES)
+        .zip(bias.chunks_exact(LANES))
+        .enumerate()
+    {
+        let (rows, _) = block.as_chunks::<LANES>();
+        let bias = [F4::load(&bias[..4]), F4::load(&bias[4..])];
+        let mut quads = input.chunks_exact(PIXELS * cin);
+        let mut p = 0;
+        for quad in quads.by_ref() {
+            let (x0, rest) = quad.split_at(cin);
+            let (x1, rest) = rest.split_at(cin);
+            let (x2, x3) = rest.split_at(cin);
+            let mut acc = [bias; PIXELS];
+            for ((((w, &a0), &a1), &a2), &a3) in rows.iter().zip(x0).zip(x1).zip(x2).zip(x3) {
+                let (w0, w1) = (F4::load(&w[..4]), F4::load(&w[4..]));
+                for (acc, a) in acc.iter_mut().zip([a0, a1, a2, a3]) {
+                    let a = F4::splat(a);
+                    acc[0] = acc[0].mul_add(a, w0);
+                    acc[1] = acc[1].mul_add(a, w1);
+                }
+            }
+            for (r, acc) in acc.into_iter().enumerate() {
+                epilogue.store(acc, p + r, b * LANES, out, cout);
+            }
+            p += PIXELS;
+        }
+        for x in quads.remainder().chunks_exact(cin) {
+            let mut acc = bias;
+            for (w, &a) in rows.iter().zip(x) {
+                let a = F4::splat(a);
+                acc[0] = acc[0].mul_add(a, F4::load(&w[..4]));
+                acc[1] = acc[1].mul_add(a, F4::load(&w[4..]));
+            }
+            epilogue.store(acc, p, b * LANES, out, cout);
+            p += 1;
+        }
+        debug_assert_eq!(p, pixels);
+    }
+}
+
+/// Floats of scratch space [`dense`] needs for one output row.
+pub fn dense_scratch(window: Window, shape: Shape, out_shape: Shape) -> usize {
+    out_shape.w * window.k * window.k * shape.c
+}
+
+/// Dense k×k convolution with stride and zero padding (any k; used for the first layer). Each output
+/// row's input patches are gathered into `scratch` ([`dense_scratch`] floats), then multiplied as a
+/// 1×1 convolution. `weights` as [`pack_dense`].
+#[allow(clippy::too_many_arguments)]
+pub fn dense(
+    input: &[f32],
+    shape: Shape,
+    window: Window,
+    weights: &[f32],
+    bias: &[f32],
+    out: &mut [f32],
+    out_shape: Shape,
+    epilogue: Epilogue<'_>,
+    scratch: &mut [f32],
+) {
+    let (k, cin) = (window.k, shape.c);
+    let patch = k * k * cin;
+    let row_len = out_shape.w * out_shape.c;
+    for (oy, out_row) in out.chunks_exact_mut(row_len).enumerate().take(out_shape.h) {
+        let (y0, y1, ky0) = window.span(oy, window.pad_top, shape.h);
+        for (ox, patch) in scratch.chunks_exact_mut(patch).enumerate().take(out_shape.w) {
+            patch.fill(0.0);
+            let (x0, x1, kx0) = window.span(ox, window.pad_left, shape.w);
+            for (iy, ky) in (y0..y1).zip(ky0..) {
+                let src = &input[(iy * shape.w + x0) * cin..(iy * shape.w + x1) * cin];
+                patch[(ky * k + kx0) * cin..][..src.len()].copy_from_slice(src);
+            }
+        }
+        let patches = &scratch[..out_shape.w * patch];
+        pointwise(patches, patch, weights, bias, out_row, out_shape.c, epilogue.from_pixel(oy * out_shape.w));
+    }
+}
+
+/// Depthwise k×k convolution (one filter per channel) with stride and zero padding, no bias.
+/// `weights` as [`pack_depthwise`]. Four channels at a time along a row, their 3×3 filters held in
+/// registers, when the channel count allows; any other shape takes the plain path.
+pub fn depthwise(input: &[f32], shape: Shape, window: Window, weights: &[f32], out: &mut [f32], out_shape: Shape) {
+    if window.k == 3 && shape.c % 4 == 0 {
+        return depthwise_3x3(input, shape, window, weights, out, out_shape);
+    }
+    let (k, c) = (window.k, shape.c);
+    for oy in 0..out_shape.h {
+        let (y0, y1, ky0) = window.span(oy, window.pad_top, shape.h);
+        for ox in 0..out_shape.w {
+            let (x0, x1, kx0) = window.span(ox, window.pad_left, shape.w);
+            let dst = &mut out[(oy * out_shape.w + ox) * c..][..c];
+            dst.fill(0.0);
+            for (iy, ky) in (y0..y1).zip(ky0..) {
+                for (ix, kx) in (x0..x1).zip(kx0..) {
+                    let x = &input[(iy * shape.w + ix) * c..][..c];
+                    let w = &weights[(ky * k + kx) * c..][..c];
+                    for ((d, a), w) in dst.iter_mut().zip(x).zip(w) {
+                        *d += a * w;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn depthwise_3x3(input: &[f32], shape: Shape, window: Window, weights: &[f32], out: &mut [f32], out_shape: Shape) {
+    let c = shape.c;
+    let row = shape.w * c;
+    for oy in 0..out_shape.h {
+        let (y0, y1, ky0) = window.span(oy, window.pad_top, shape.h);
+        let full_rows = y1 - y0 == 3;
+        for cb in (0..c).step_by(4) {
+            let w: [F4; 9] = std::array::from_fn(|t| F4::load(&weights[t * c + cb..]));
+            for ox in 0..out_shape.w {
+                let (x0, x1, kx0) = window.span(ox, window.pad_left, shape.w);
+                let mut acc = F4::splat(0.0);
+                if full_rows && x1 - x0 == 3 {
+                    let at = y0 * row + x0 * c + cb;
+                    let x = &input[at..at + 2 * row + 2 * c + 4];
+                    for ky in 0..3 {
+                        for kx in 0..3 {
+                            acc = acc.mul_add(F4::load(&x[ky * row + kx * c..]), w[ky * 3 + kx]);
+                        }
+                    }
+                } else {
+                    for (iy, ky) in (y0..y1).zip(ky0..) {
+                        for (ix, kx) in (x0..x1).zip(kx0..) {
+                            acc = acc.mul_add(F4::load(&input[iy * row + ix * c + cb..]), w[ky * 3 + kx]);
+                        }
+                    }
+                }
+                acc.store(&mut out[(oy * out_shape.w + ox) * c + cb..]);
+            }
+        }
+    }
+}
+
+/// Max-pooling over k×k windows with stride; padding never wins (it counts as −∞).
+pub fn max_pool(input: &[f32], shape: Shape, window: Window, out: &mut [f32], out_shape: Shape) {
+    let c = shape.c;
+    for oy in 0..out_shape.h {
+        let (y0, y1, _) = window.span(oy, window.pad_top, shape.h);
+        for ox in 0..out_shape.w {
+            let (x0, x1, _) = window.span(ox, window.pad_left, shape.w);
+            let dst = &mut out[(oy * out_shape.w + ox) * c..][..c];
+            dst.fill(f32::NEG_INFINITY);
+            for iy in y0..y1 {
+                for ix in x0..x1 {
+                    let x = &input[(iy * shape.w + ix) * c..][..c];
+                    for (d, a) in dst.iter_mut().zip(x) {
+                        *d = d.max(*a);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `out = a + b` over `pixels` pixels, where `a` and `out` have `c` channels and `b` has `bc ≤ c`
+/// (the missing channels of `b` are zeros: a channel-padded skip connection).
+pub fn add(a: &[f32], b: &[f32], bc: usize, out: &mut [f32], c: usize, relu: bool) {
+    for ((dst, a), b) in out.chunks_exact_mut(c).zip(a.chunks_exact(c)).zip(b.chunks_exact(bc)) {
+        dst.copy_from_slice(a);
+        for (d, b) in dst.iter_mut().zip(b) {
+            *d += b;
+        }
+        if relu {
+            for d in dst.iter_mut() {
+                *d = d.max(0.0);
+            }
+        }
+    }
+}
+
+/// `out = max(x, 0)`.
+pub fn relu(x: &[f32], out: &mut [f32]) {
+    for (d, a) in out.iter_mut().zip(x) {
+        *d = a.max(0.0);
+    }
+}
+
+/// `out[p] = a[p] followed by zeros`, over pixels: `a` has `ac` channels, `out` has `c`.
+pub fn pad_channels(a: &[f32], ac: usize, out: &mut [f32], c: usize) {
+    for (dst, a) in out.chunks_exact_mut(c).zip(a.chunks_exact(ac)) {
+        dst[..ac].copy_from_slice(a);
+        dst[ac..].fill(0.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plain reference convolution on channels-last tensors, straight from the definition.
+    fn reference_conv(input: &[f32], shape: Shape, window: Window, w: &[f32], bias: &[f32], cout: usize, depthwise: bool, out_shape: Shape) -> Vec<f32> {
+        let k = window.k;
+        let mut out = vec![0.0; out_shape.len()];
+        for oy in 0..out_shape.h {
+            for ox in 0..out_shape.w {
+                for co in 0..cout {
+                    let mut acc = bias.get(co).copied().unwrap_or(0.0);
+                    for ky in 0..k {
+                        for kx in 0..k {
+                            let iy = (oy * window.stride + ky) as isize - window.pad_top as isize;
+                            let ix = (ox * window.stride + kx) as isize - window.pad_left as isize;
+                            if iy < 0 || ix < 0 || iy >= shape.h as isize || ix >= shape.w as isize {
+                                continue;
+                            }
+                            let px = (iy as usize * shape.w + ix as usize) * shape.c;
+                            if depthwise {
+                                acc += input[px + co] * w[(co * k + ky) * k + kx];
+                            } else {
+                                for ci in 0..shape.c {
+                                    acc += input[px + ci] * w[((co * shape.c + ci) * k + ky) * k + kx];
+                                }
+                            }
+                        }
+                    }
+                    out[(oy * out_shape.w + ox) * cout + co] = acc;
+                }
+            }
+        }
+        out
+    }
+
+    fn numbers(n: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (s >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    fn close(a: &[f32], b: &[f32]) {
+        assert_eq!(a.len(), b.len());
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!((x - y).abs() < 1e-4, "at {i}: {x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn dense_convolution_matches_the_definition_with_stride_and_uneven_padding() {
+        let shape = Shape { h: 9, w: 7, c: 3 };
+        let window = Window { k: 5, stride: 2, pad_top: 1, pad_left: 1 };
+        // ONNX pads [1, 1, 2, 2]: out = (9 + 3 - 5) / 2 + 1 = 4 rows, (7 + 3 - 5) / 2 + 1 = 3 columns.
+        let out_shape = Shape { h: 4, w: 3, c: 11 };
+        let input = numbers(shape.len(), 1);
+        let w = numbers(11 * 3 * 25, 2);
+        let bias = numbers(11, 3);
+        let mut out = vec![0.0; out_shape.len()];
+        let mut scratch = vec![0.0; dense_scratch(window, shape, out_shape)];
+        dense(&input, shape, window, &pack_dense(&w, 11, 3, 5), &pack_bias(Some(&bias), 11), &mut out, out_shape, Epilogue::default(), &mut scratch);
+        close(&out, &reference_conv(&input, shape, window, &w, &bias, 11, false, out_shape));
+    }
+
+    #[test]
+    fn pointwise_convolution_matches_the_definition_with_residual_and_relu() {
+        // 7 pixels: one block of 4 and a tail of 3; 13 output channels: one block and a partial one.
+        let shape = Shape { h: 1, w: 7, c: 6 };
+        let window = Window { k: 1, stride: 1, pad_top: 0, pad_left: 0 };
+        let out_shape = Shape { h: 1, w: 7, c: 13 };
+        let input = numbers(shape.len(), 4);
+        let w = numbers(13 * 6, 5);
+        let bias = numbers(13, 6);
+        let residual = numbers(7 * 10, 7);
+        let mut out = vec![0.0; out_shape.len()];
+        let epilogue = Epilogue { residual: Some((&residual, 10)), relu: true };
+        pointwise(&input, 6, &pack_dense(&w, 13, 6, 1), &pack_bias(Some(&bias), 13), &mut out, 13, epilogue);
+        let mut expected = reference_conv(&input, shape, window, &w, &bias, 13, false, out_shape);
+        for (p, px) in expected.chunks_exact_mut(13).enumerate() {
+            for (c, v) in px.iter_mut().enumerate() {
+                *v = (*v + if c < 10 { residual[p * 10 + c] } else { 0.0 }).max(0.0);
+            }
+        }
+        close(&out, &expected);
+    }
+
+    #[test]
+    fn depthwise_convolution_matches_the_definition_at_stride_two() {
+        let shape = Shape { h: 8, w: 6, c: 10 };
+        // ONNX pads [0, 0, 1, 1] with stride 2: TensorFlow's "same" padding for even sizes.
+        let window = Window { k: 3, stride: 2, pad_top: 0, pad_left: 0 };
+        let out_shape = Shape { h: 4, w: 3, c: 10 };
+        let input = numbers(shape.len(), 8);
+        let w = numbers(10 * 9, 9);
+        let mut out = vec![0.0; out_shape.len()];
+        depthwise(&input, shape, window, &pack_depthwise(&w, 10, 3), &mut out, out_shape);
+        close(&out, &reference_conv(&input, shape, window, &w, &[], 10, true, out_shape));
+    }
+
+    #[test]
+    fn max_pool_add_relu_and_channel_padding() {
+        let shape = Shape { h: 2, w: 2, c: 2 };
+        let input = [1.0, -1.0, 5.0, -2.0, 3.0, -3.0, 2.0, -0.5];
+        let mut pooled = [0.0; 2];
+        let window = Window { k: 2, stride: 2, pad_top: 0, pad_left: 0 };
+        max_pool(&input, shape, window, &mut pooled, Shape { h: 1, w: 1, c: 2 });
+        assert_eq!(pooled, [5.0, -0.5]);
+        let mut padded = [9.0; 3];
+        pad_channels(&pooled, 2, &mut padded, 3);
+        assert_eq!(padded, [5.0, -0.5, 0.0]);
+        let mut sum = [0.0; 3];
+        add(&[1.0, 0.0, -1.0], &pooled, 2, &mut sum, 3, true);
+        assert_eq!(sum, [6.0, 0.0, 0.0]);
+        let mut r = [0.0; 3];
+        relu(&[-1.0, 0.5, 2.0], &mut r);
+        assert_eq!(r, [0.0, 0.5, 2.0]);
+    }
+}
