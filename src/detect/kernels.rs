@@ -176,7 +176,8 @@ mod f4 {
         }
         #[inline(always)]
         pub fn load(s: &[f32]) -> F4 {
-            F4([s[0], s[1], s[2], s[3]])
+            let s: &[f32; 4] = s[..4].try_into().unwrap_or(&[0.0; 4]);
+            F4(*s)
         }
         #[inline(always)]
         pub fn store(self, d: &mut [f32]) {
@@ -364,30 +365,46 @@ pub fn depthwise(input: &[f32], shape: Shape, window: Window, weights: &[f32], o
 fn depthwise_3x3(input: &[f32], shape: Shape, window: Window, weights: &[f32], out: &mut [f32], out_shape: Shape) {
     let c = shape.c;
     let row = shape.w * c;
-    for oy in 0..out_shape.h {
+    let (stride, pad_left) = (window.stride, window.pad_left);
+    // Output columns whose 3 input columns are all inside the image.
+    let first_inner = pad_left.div_ceil(stride);
+    let end_inner = ((shape.w + pad_left).saturating_sub(3) / stride + 1).min(out_shape.w).max(first_inner);
+    for (oy, out_row) in out.chunks_exact_mut(out_shape.w * c).enumerate().take(out_shape.h) {
         let (y0, y1, ky0) = window.span(oy, window.pad_top, shape.h);
-        let full_rows = y1 - y0 == 3;
         for cb in (0..c).step_by(4) {
             let w: [F4; 9] = std::array::from_fn(|t| F4::load(&weights[t * c + cb..]));
-            for ox in 0..out_shape.w {
-                let (x0, x1, kx0) = window.span(ox, window.pad_left, shape.w);
+            let mut edge = |ox: usize, out_row: &mut [f32]| {
+                let (x0, x1, kx0) = window.span(ox, pad_left, shape.w);
                 let mut acc = F4::splat(0.0);
-                if full_rows && x1 - x0 == 3 {
-                    let at = y0 * row + x0 * c + cb;
-                    let x = &input[at..at + 2 * row + 2 * c + 4];
-                    for ky in 0..3 {
-                        for kx in 0..3 {
-                            acc = acc.mul_add(F4::load(&x[ky * row + kx * c..]), w[ky * 3 + kx]);
-                        }
-                    }
-                } else {
-                    for (iy, ky) in (y0..y1).zip(ky0..) {
-                        for (ix, kx) in (x0..x1).zip(kx0..) {
-                            acc = acc.mul_add(F4::load(&input[iy * row + ix * c + cb..]), w[ky * 3 + kx]);
-                        }
+                for (iy, ky) in (y0..y1).zip(ky0..) {
+                    for (ix, kx) in (x0..x1).zip(kx0..) {
+                        acc = acc.mul_add(F4::load(&input[iy * row + ix * c + cb..]), w[ky * 3 + kx]);
                     }
                 }
-                acc.store(&mut out[(oy * out_shape.w + ox) * c + cb..]);
+                acc.store(&mut out_row[ox * c + cb..]);
+            };
+            if y1 - y0 < 3 {
+                for ox in 0..out_shape.w {
+                    edge(ox, out_row);
+                }
+                continue;
+            }
+            for ox in (0..first_inner).chain(end_inner..out_shape.w) {
+                edge(ox, out_row);
+            }
+            let rows = &input[y0 * row + cb..];
+            let (r0, rest) = rows.split_at(row);
+            let (r1, r2) = rest.split_at(row);
+            for ox in first_inner..end_inner {
+                let p = (ox * stride - pad_left) * c;
+                let (s0, s1, s2) = (&r0[p..p + 2 * c + 4], &r1[p..p + 2 * c + 4], &r2[p..p + 2 * c + 4]);
+                let mut acc = F4::splat(0.0);
+                for (s, w) in [s0, s1, s2].into_iter().zip(w.chunks_exact(3)) {
+                    acc = acc.mul_add(F4::load(s), w[0]);
+                    acc = acc.mul_add(F4::load(&s[c..]), w[1]);
+                    acc = acc.mul_add(F4::load(&s[2 * c..]), w[2]);
+                }
+                acc.store(&mut out_row[ox * c + cb..]);
             }
         }
     }
@@ -546,6 +563,20 @@ mod tests {
         let mut out = vec![0.0; out_shape.len()];
         depthwise(&input, shape, window, &pack_depthwise(&w, 10, 3), &mut out, out_shape);
         close(&out, &reference_conv(&input, shape, window, &w, &[], 10, true, out_shape));
+    }
+
+    #[test]
+    fn depthwise_3x3_fast_path_matches_the_definition() {
+        for (stride, pad, h, w) in [(1, 1, 7, 9), (2, 0, 8, 6), (2, 1, 9, 5), (1, 0, 3, 3)] {
+            let shape = Shape { h, w, c: 8 };
+            let window = Window { k: 3, stride, pad_top: pad, pad_left: pad };
+            let out_shape = Shape { h: (h + 2 * pad - 3) / stride + 1, w: (w + 2 * pad - 3) / stride + 1, c: 8 };
+            let input = numbers(shape.len(), 10);
+            let weights = numbers(8 * 9, 11);
+            let mut out = vec![0.0; out_shape.len()];
+            depthwise(&input, shape, window, &pack_depthwise(&weights, 8, 3), &mut out, out_shape);
+            close(&out, &reference_conv(&input, shape, window, &weights, &[], 8, true, out_shape));
+        }
     }
 
     #[test]
