@@ -178,6 +178,7 @@ async function inferPeers() {
       "/peers/ort/": join(ROOT, "node_modules/onnxruntime-web/dist"),
       "/peers/mediapipe/": join(ROOT, "node_modules/@mediapipe/face_detection"),
       "/peers/": join(ROOT, "bench/peers"),
+      "/source-models/": join(ROOT, "models"),
       "/data/": join(ROOT, "tests/data/generated"),
     },
   });

@@ -12,8 +12,16 @@ pub enum Error {
     #[error("this is {format}, which unseen cannot read; convert it to JPEG or PNG first")]
     UnsupportedFormat { format: String },
 
-    /// The bytes are not an image in any format we know.
-    #[error("this is not an image unseen can read (supported: JPEG, PNG, WebP, GIF, BMP, TIFF)")]
+    /// The bytes are not an image in any format we know. (The site does not read TIFF: its decoder
+    /// would add a sixth to the page's download.)
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        error("this is not an image unseen can read (supported: JPEG, PNG, WebP, GIF, BMP, TIFF)")
+    )]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        error("this is not an image unseen can read here (supported: JPEG, PNG, WebP, GIF, BMP)")
+    )]
     UnknownFormat,
 
     /// The file is empty.

@@ -106,7 +106,10 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded> {
     let format = reader.format().ok_or(Error::UnknownFormat)?;
     if !format.reading_enabled() {
         return Err(Error::UnsupportedFormat {
-            format: format!("a {format:?} image"),
+            format: match format {
+                ImageFormat::Tiff => "a TIFF image (the unseen command-line tool reads TIFF, this page does not)".into(),
+                other => format!("a {other:?} image"),
+            },
         });
     }
     let mut limits = Limits::default();

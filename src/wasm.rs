@@ -360,7 +360,7 @@ impl DecodedImage {
     }
 }
 
-/// Decode the bytes of an image file (JPEG, PNG, WebP, GIF, BMP, TIFF), turned upright.
+/// Decode the bytes of an image file (JPEG, PNG, WebP, GIF, BMP), turned upright.
 #[wasm_bindgen(js_name = decodeImage)]
 pub fn decode_image(bytes: &[u8]) -> Result<DecodedImage, JsError> {
     let d = image_io::decode(bytes).map_err(js)?;
@@ -394,7 +394,7 @@ pub struct Photo {
 
 #[wasm_bindgen]
 impl Photo {
-    /// Decode a JPEG, PNG, WebP, GIF, BMP or TIFF file and turn it upright.
+    /// Decode a JPEG, PNG, WebP, GIF or BMP file and turn it upright.
     #[wasm_bindgen(constructor)]
     pub fn open(bytes: &[u8]) -> Result<Photo, JsError> {
         let image = image_io::decode(bytes).map_err(js)?;

@@ -110,3 +110,27 @@ fn every_cut_of_a_model_file_is_refused_without_a_panic() {
         let _ = Network::load(&flipped);
     }
 }
+
+/// The site serves the models with float16 weights (examples/site_assets.rs). Rounding the weights
+/// must not change what is found: raw outputs stay close to the originals' and the same faces come
+/// out of the detector on real photos.
+#[test]
+fn float16_weights_keep_the_outputs_and_the_faces() {
+    use unseen::detect::onnx::with_half_floats;
+    use unseen::DetectOptions;
+    let photos = [load("astronaut.png"), two_face_frame().0, load("coffee.png")];
+    for bytes in [models::SHORT_RANGE, models::FULL_RANGE] {
+        let half = with_half_floats(bytes).unwrap();
+        assert!(half.len() < bytes.len() * 6 / 10, "{} → {} bytes", bytes.len(), half.len());
+        let (mut original, mut halved) = (Detector::new(bytes).unwrap(), Detector::new(&half).unwrap());
+        for img in &photos {
+            let a = original.detect(img.frame(), DetectOptions::default()).unwrap();
+            let b = halved.detect(img.frame(), DetectOptions::default()).unwrap();
+            assert_eq!(a.len(), b.len(), "{a:?} vs {b:?}");
+            for (a, b) in a.iter().zip(&b) {
+                assert!((a.score - b.score).abs() < 0.01, "{a:?} vs {b:?}");
+                assert!(a.rect.iou(&b.rect) > 0.97, "{a:?} vs {b:?}");
+            }
+        }
+    }
+}

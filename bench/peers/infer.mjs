@@ -97,8 +97,8 @@ window.runInferBench = async ({ frameUrl, n }) => {
   await init();
   const frame = await frameOf(frameUrl);
   return {
-    short: await compare("/models/face_detection_front_128x128.onnx", 128, "short", frame, n),
-    full: await compare("/models/face_detection_back_256x256.onnx", 256, "full", frame, n),
+    short: await compare("/source-models/face_detection_front_128x128.onnx", 128, "short", frame, n),
+    full: await compare("/source-models/face_detection_back_256x256.onnx", 256, "full", frame, n),
   };
 };
 /** `n` live frames through one LiveSession as fast as they run (protect mode, held back as the page

@@ -373,7 +373,7 @@ fn depthwise_3x3(input: &[f32], shape: Shape, window: Window, weights: &[f32], o
         let (y0, y1, ky0) = window.span(oy, window.pad_top, shape.h);
         for cb in (0..c).step_by(4) {
             let w: [F4; 9] = std::array::from_fn(|t| F4::load(&weights[t * c + cb..]));
-            let mut edge = |ox: usize, out_row: &mut [f32]| {
+            let edge = |ox: usize, out_row: &mut [f32]| {
                 let (x0, x1, kx0) = window.span(ox, pad_left, shape.w);
                 let mut acc = F4::splat(0.0);
                 for (iy, ky) in (y0..y1).zip(ky0..) {

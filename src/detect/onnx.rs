@@ -183,6 +183,7 @@ fn read_attribute(bytes: &[u8]) -> Result<(String, Attribute)> {
 const FLOAT: u64 = 1;
 const INT32: u64 = 6;
 const INT64: u64 = 7;
+const FLOAT16: u64 = 10;
 
 fn read_tensor(bytes: &[u8]) -> Result<(String, Constant)> {
     let mut name = String::new();
@@ -222,6 +223,11 @@ fn read_tensor(bytes: &[u8]) -> Result<(String, Constant)> {
                 .collect(),
         ),
         (FLOAT, None) => ConstantData::Float(floats),
+        (FLOAT16, Some(raw)) => ConstantData::Float(
+            raw.chunks_exact(2)
+                .map(|b| half_to_f32(u16::from_le_bytes([b[0], b[1]])))
+                .collect(),
+        ),
         (INT64, Some(raw)) => ConstantData::Int(
             raw.chunks_exact(8)
                 .map(|b| i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
@@ -292,6 +298,129 @@ fn read_type_dims(type_proto: &[u8]) -> Result<Vec<i64>> {
         }
     }
     Ok(dims)
+}
+
+/// A copy of an ONNX model whose float32 constants are stored as float16: half the download, and
+/// the engine widens them back at load. Everything else is copied byte for byte. Constants whose
+/// values do not survive the rounding (beyond float16's range) are kept as float32.
+pub fn with_half_floats(bytes: &[u8]) -> Result<Vec<u8>> {
+    rewrite(bytes, 7, &|graph| rewrite(graph, 5, &halve_tensor))
+}
+
+/// `message` with each length-delimited field `number` replaced by `change(field)`.
+fn rewrite(message: &[u8], number: u64, change: &dyn Fn(&[u8]) -> Result<Vec<u8>>) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(message.len());
+    let mut rest = message;
+    while !rest.is_empty() {
+        let before = rest;
+        let mut one = Fields::new(rest);
+        let field = one.next_field()?;
+        let used = before.len() - one.rest.len();
+        if field.number == number {
+            let payload = change(field.bytes()?)?;
+            write_varint(number << 3 | 2, &mut out);
+            write_varint(payload.len() as u64, &mut out);
+            out.extend_from_slice(&payload);
+        } else {
+            out.extend_from_slice(&before[..used]);
+        }
+        rest = &before[used..];
+    }
+    Ok(out)
+}
+
+/// A TensorProto with float32 raw data rewritten as float16.
+fn halve_tensor(tensor: &[u8]) -> Result<Vec<u8>> {
+    let (_, constant) = read_tensor(tensor)?;
+    let halves: Option<Vec<u16>> = match (&constant.data, raw_data_of(tensor)?) {
+        (ConstantData::Float(values), Some(_)) => values.iter().map(|&v| f32_to_half(v)).collect(),
+        _ => None,
+    };
+    let Some(halves) = halves else {
+        return Ok(tensor.to_vec());
+    };
+    let mut out = Vec::with_capacity(tensor.len() / 2 + 16);
+    let mut rest = tensor;
+    while !rest.is_empty() {
+        let before = rest;
+        let mut one = Fields::new(rest);
+        let field = one.next_field()?;
+        let used = before.len() - one.rest.len();
+        match field.number {
+            2 => {
+                write_varint(2 << 3, &mut out);
+                write_varint(FLOAT16, &mut out);
+            }
+            9 => {
+                write_varint(9 << 3 | 2, &mut out);
+                write_varint(2 * halves.len() as u64, &mut out);
+                out.extend(halves.iter().flat_map(|h| h.to_le_bytes()));
+            }
+            _ => out.extend_from_slice(&before[..used]),
+        }
+        rest = &before[used..];
+    }
+    Ok(out)
+}
+
+fn raw_data_of(tensor: &[u8]) -> Result<Option<&[u8]>> {
+    for field in Fields::new(tensor) {
+        let field = field?;
+        if field.number == 9 {
+            return Ok(Some(field.bytes()?));
+        }
+    }
+    Ok(None)
+}
+
+fn write_varint(mut v: u64, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// IEEE 754 half to single precision (exact).
+fn half_to_f32(h: u16) -> f32 {
+    let sign = u32::from(h >> 15) << 31;
+    let exp = u32::from((h >> 10) & 0x1f);
+    let man = u32::from(h & 0x3ff);
+    let bits = match (exp, man) {
+        (0, 0) => sign,
+        (0, _) => {
+            // Subnormal: man · 2^-24.
+            let v = man as f32 / 16_777_216.0;
+            return if sign == 0 { v } else { -v };
+        }
+        (31, 0) => sign | 0x7f80_0000,
+        (31, _) => sign | 0x7fc0_0000,
+        _ => sign | ((exp + 112) << 23) | (man << 13),
+    };
+    f32::from_bits(bits)
+}
+
+/// Single to half precision, rounded to nearest; None for values outside float16's finite range.
+fn f32_to_half(v: f32) -> Option<u16> {
+    if !v.is_finite() || v.abs() > 65_504.0 {
+        return None;
+    }
+    let sign = ((v.to_bits() >> 16) & 0x8000) as u16;
+    let a = v.abs();
+    if a < 6.103_515_6e-5 {
+        // Subnormal or zero: multiples of 2^-24.
+        return Some(sign | (a * 16_777_216.0).round() as u16);
+    }
+    let bits = a.to_bits();
+    let exp = (bits >> 23) as i32 - 127 + 15;
+    let man = bits & 0x7f_ffff;
+    // Round to nearest even on the 13 dropped bits; a carry moves into the exponent correctly.
+    let mut half = ((exp as u32) << 10) | (man >> 13);
+    let dropped = man & 0x1fff;
+    if dropped > 0x1000 || (dropped == 0x1000 && half & 1 == 1) {
+        half += 1;
+    }
+    (half < 0x7c00).then_some(sign | half as u16)
 }
 
 /// One protobuf field: its number and its payload.
@@ -491,6 +620,20 @@ mod tests {
         assert_eq!(name, "w");
         assert_eq!(constant.dims, vec![2]);
         assert_eq!(constant.floats(), Some(&[1.5, -2.0][..]));
+    }
+
+    #[test]
+    fn half_floats_round_trip_to_nearest() {
+        for v in [0.0f32, -0.0, 1.0, -2.5, 0.1, 1e-5, -3e-7, 65_504.0, 0.333_333] {
+            let h = f32_to_half(v).unwrap();
+            let back = half_to_f32(h);
+            assert!((back - v).abs() <= v.abs() / 1024.0 + 6e-8, "{v} -> {back}");
+        }
+        assert_eq!(half_to_f32(0x3c00), 1.0);
+        assert_eq!(half_to_f32(0xc000), -2.0);
+        assert_eq!(half_to_f32(0x0001), 1.0 / 16_777_216.0);
+        assert_eq!(f32_to_half(1e6), None);
+        assert_eq!(f32_to_half(f32::NAN), None);
     }
 
     #[test]

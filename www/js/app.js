@@ -254,7 +254,7 @@ $("retry").addEventListener("click", startCamera);
 $("stop").addEventListener("click", () => { stopEverything(); ctx.fillStyle = "#222"; ctx.fillRect(0, 0, view.width, view.height); });
 $("flip").addEventListener("click", () => { state.facing = state.facing === "user" ? "environment" : "user"; startCamera(); });
 $("photo").addEventListener("change", (e) => { const f = e.target.files?.[0]; if (f) showStill(f); });
-$("demo").addEventListener("click", async () => showStill(await (await fetch("demo/astronaut.png")).blob()));
+$("demo").addEventListener("click", async () => showStill(await (await fetch("demo/astronaut.jpg")).blob()));
 $("protect").addEventListener("change", () => {
   if (protecting()) hideNetworkInput();
   if (protecting() && !state.shownProtected) paintBlurred();
@@ -291,7 +291,7 @@ function setStep(n) {
 for (const b of document.querySelectorAll(".step")) b.addEventListener("click", () => setStep(Number(b.dataset.step)));
 $("steps-demo").addEventListener("click", async () => {
   if (state.step === 0) setStep(1);
-  showStill(await (await fetch("demo/astronaut.png")).blob());
+  showStill(await (await fetch("demo/astronaut.jpg")).blob());
 });
 
 /** Classroom mode: the stage full screen (where allowed), large boxes and text for the back of a room. */
