@@ -42,3 +42,13 @@ fn live_args_corpus() {
         checks::live_args(&bytes);
     }
 }
+
+#[test]
+fn model_bytes_corpus() {
+    let inputs = inputs("model_bytes");
+    assert!(inputs.len() >= 2, "{} seed files", inputs.len());
+    for (path, bytes) in inputs {
+        eprintln!("{}", path.display());
+        checks::model_bytes(&bytes);
+    }
+}

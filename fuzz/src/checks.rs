@@ -219,3 +219,23 @@ pub fn live_args(data: &[u8]) {
         Err(e) => one_sentence(&e),
     }
 }
+
+/// Arbitrary bytes as a model file (the wasm `FaceDetector` takes any bytes from JavaScript): read,
+/// planned and, when it loads, run on a small frame; a refusal is one sentence, a run gives finite
+/// faces or one sentence, and nothing panics or allocates without bound.
+pub fn model_bytes(data: &[u8]) {
+    let mut detector = match Detector::new(data) {
+        Ok(d) => d,
+        Err(e) => return one_sentence(&e),
+    };
+    let rgba = vec![96u8; 64 * 48 * 4];
+    let frame = Frame::new(&rgba, 64, 48).expect("a valid frame");
+    match detector.detect(frame, DetectOptions::default()) {
+        Ok(faces) => {
+            for f in &faces {
+                assert!(f.rect.is_finite() && f.score.is_finite(), "a face with non-finite numbers: {f:?}");
+            }
+        }
+        Err(e) => one_sentence(&e),
+    }
+}

@@ -299,7 +299,7 @@ pub fn pointwise(
 
 /// Floats of scratch space [`dense`] needs for one output row.
 pub fn dense_scratch(window: Window, shape: Shape, out_shape: Shape) -> usize {
-    out_shape.w * window.k * window.k * shape.c
+    out_shape.w.saturating_mul(window.k * window.k).saturating_mul(shape.c)
 }
 
 /// Dense k×k convolution with stride and zero padding (any k; used for the first layer). Each output
@@ -368,7 +368,10 @@ fn depthwise_3x3(input: &[f32], shape: Shape, window: Window, weights: &[f32], o
     let (stride, pad_left) = (window.stride, window.pad_left);
     // Output columns whose 3 input columns are all inside the image.
     let first_inner = pad_left.div_ceil(stride);
-    let end_inner = ((shape.w + pad_left).saturating_sub(3) / stride + 1).min(out_shape.w).max(first_inner);
+    let end_inner = match (shape.w + pad_left).checked_sub(3) {
+        Some(span) => (span / stride + 1).min(out_shape.w).max(first_inner),
+        None => first_inner,
+    };
     for (oy, out_row) in out.chunks_exact_mut(out_shape.w * c).enumerate().take(out_shape.h) {
         let (y0, y1, ky0) = window.span(oy, window.pad_top, shape.h);
         for cb in (0..c).step_by(4) {
@@ -577,6 +580,15 @@ mod tests {
             depthwise(&input, shape, window, &pack_depthwise(&weights, 8, 3), &mut out, out_shape);
             close(&out, &reference_conv(&input, shape, window, &weights, &[], 8, true, out_shape));
         }
+        // An image narrower than the window (ONNX pads [1, 0, 1, 1]): no column is inside.
+        let shape = Shape { h: 4, w: 2, c: 4 };
+        let window = Window { k: 3, stride: 1, pad_top: 1, pad_left: 0 };
+        let out_shape = Shape { h: 4, w: 1, c: 4 };
+        let input = numbers(shape.len(), 12);
+        let weights = numbers(4 * 9, 13);
+        let mut out = vec![0.0; out_shape.len()];
+        depthwise(&input, shape, window, &pack_depthwise(&weights, 4, 3), &mut out, out_shape);
+        close(&out, &reference_conv(&input, shape, window, &weights, &[], 4, true, out_shape));
     }
 
     #[test]

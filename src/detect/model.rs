@@ -28,6 +28,9 @@ pub const MAX_MODEL_BYTES: usize = 16 * 1024 * 1024;
 const MAX_NODES: usize = 4096;
 /// Floats in one intermediate tensor, at most (BlazeFace-256's largest holds 393,216).
 const MAX_TENSOR_LEN: usize = 1 << 24;
+/// Floats a network may need in all — every tensor counted as if none shared a buffer, plus packed
+/// weights and scratch space — checked before anything is allocated (BlazeFace-256: about 9 million).
+const MAX_FLOATS: usize = 1 << 25;
 
 /// A loaded BlazeFace network, ready to run frame after frame.
 pub struct Network {
@@ -297,6 +300,23 @@ struct Planner<'g> {
     lens: Vec<usize>,
     /// Tensors also seen under another name through a Transpose or Reshape: never changed in place.
     viewed: Vec<usize>,
+    /// Floats needed so far (see [`MAX_FLOATS`]).
+    floats: usize,
+}
+
+/// A name or list from the file, as it may appear in a message: quoted, escaped, and cut short
+/// (a file can hold names of any length and any characters).
+pub(super) fn shown(text: &str) -> String {
+    match text.char_indices().nth(40) {
+        Some((at, _)) => format!("{:?}…", &text[..at]),
+        None => format!("{text:?}"),
+    }
+}
+
+/// A list from the file, as it may appear in a message: its first few values.
+fn shown_list<T: std::fmt::Debug>(list: &[T]) -> String {
+    let more = if list.len() > 6 { ", …" } else { "" };
+    format!("{:?}{more}", &list[..list.len().min(6)])
 }
 
 fn unsupported(what: String) -> Error {
@@ -319,6 +339,7 @@ impl<'g> Planner<'g> {
             steps: Vec::new(),
             lens: Vec::new(),
             viewed: Vec::new(),
+            floats: 0,
         };
         let shape = Shape { h: size, w: size, c: 3 };
         let input = planner.new_tensor(shape)?;
@@ -336,7 +357,7 @@ impl<'g> Planner<'g> {
             let output = match planner.values.get(name.as_str()) {
                 Some(Value::Flat { id, dims }) => (*id, dims.clone()),
                 Some(Value::Tensor { id, shape, nchw: false }) => (*id, vec![shape.h, shape.w, shape.c]),
-                _ => return Err(Error::Model(format!("its output {name:?} is not a computed tensor"))),
+                _ => return Err(Error::Model(format!("its output {} is not a computed tensor", shown(name)))),
             };
             outputs.push(output);
         }
@@ -347,8 +368,23 @@ impl<'g> Planner<'g> {
         if shape.checked_len().is_none_or(|n| n == 0 || n > MAX_TENSOR_LEN) {
             return Err(Error::Model("a tensor in its graph is empty or too large".into()));
         }
+        self.reserve(shape.len())?;
         self.lens.push(shape.len());
         Ok(self.lens.len() - 1)
+    }
+
+    /// Count `n` more floats against [`MAX_FLOATS`] before they are allocated.
+    fn reserve(&mut self, n: usize) -> Result<()> {
+        match self.floats.checked_add(n) {
+            Some(total) if total <= MAX_FLOATS => {
+                self.floats = total;
+                Ok(())
+            }
+            _ => Err(Error::Model(format!(
+                "running it would need more than {} MB of memory",
+                MAX_FLOATS * 4 >> 20
+            ))),
+        }
     }
 
     fn value(&self, node: &Node, i: usize) -> Result<Value> {
@@ -357,7 +393,7 @@ impl<'g> Planner<'g> {
             .get(i)
             .ok_or_else(|| Error::Model(format!("a {} node lacks an input", node.op_type)))?;
         self.values.get(name.as_str()).cloned().ok_or_else(|| {
-            Error::Model(format!("{name:?} is used before it is computed (the graph is not in order)"))
+            Error::Model(format!("{} is used before it is computed (the graph is not in order)", shown(name)))
         })
     }
 
@@ -464,7 +500,7 @@ impl<'g> Planner<'g> {
                 let to_nchw = match (perm, nchw) {
                     ([0, 3, 1, 2], false) => true,
                     ([0, 2, 3, 1], true) => false,
-                    _ => return Err(unsupported(format!("a Transpose {perm:?}"))),
+                    _ => return Err(unsupported(format!("a Transpose {}", shown_list(perm)))),
                 };
                 self.viewed.push(id);
                 self.define(node, Value::Tensor { id, shape, nchw: to_nchw })
@@ -481,10 +517,10 @@ impl<'g> Planner<'g> {
                         self.viewed.push(id);
                         self.define(node, Value::Flat { id, dims: rest.to_vec() })
                     }
-                    _ => Err(unsupported(format!("a Reshape to {dims:?}"))),
+                    _ => Err(unsupported(format!("a Reshape to {}", shown_list(&dims)))),
                 }
             }
-            other => Err(unsupported(format!("it uses the operator {other}"))),
+            other => Err(unsupported(format!("it uses the operator {}", shown(other)))),
         }
     }
 
@@ -543,6 +579,14 @@ impl<'g> Planner<'g> {
             return Err(unsupported(format!("a Conv has {group} groups")));
         }
         let output = self.new_tensor(out_shape)?;
+        let packed = if depthwise {
+            w.len()
+        } else {
+            let per_block = kh * kh * shape.c * kernels::LANES + kernels::LANES;
+            let scratch = kernels::dense_scratch(window, shape, out_shape);
+            kernels::blocks(cout).saturating_mul(per_block).saturating_add(scratch)
+        };
+        self.reserve(packed)?;
         let step = if depthwise {
             Step::Depthwise {
                 input,

@@ -14,25 +14,27 @@ pub const DEFAULT_OVERLAP: f32 = 0.3;
 
 /// Merge overlapping candidates; the result is sorted by falling score.
 pub fn weighted_nms(mut candidates: Vec<Candidate>, overlap: f32) -> Vec<Candidate> {
-    candidates.retain(|c| c.score.is_finite() && c.rect.is_finite());
+    candidates.retain(|c| {
+        c.score.is_finite()
+            && c.rect.is_finite()
+            && c.keypoints.iter().all(|k| k.x.is_finite() && k.y.is_finite())
+    });
     // Stable sort keeps the anchor order among equal scores, as MediaPipe's does.
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut out = Vec::new();
-    let mut remaining = candidates;
-    while let Some(top) = remaining.first().copied() {
-        let (cluster, rest): (Vec<Candidate>, Vec<Candidate>) = remaining
-            .into_iter()
-            .partition(|c| top.rect.iou(&c.rect) > overlap);
-        remaining = rest;
-        // `top` always joins its own cluster unless its box is empty; then it stands alone.
-        out.push(if cluster.is_empty() {
-            top
-        } else {
-            weighted_mean(&cluster, top.score)
-        });
-        if remaining.first().is_some_and(|c| c == &top) {
-            remaining.remove(0);
+    let mut remaining = candidates.into_iter();
+    // Each turn takes the best candidate out, so the loop ends whatever the numbers.
+    while let Some(top) = remaining.next() {
+        // A candidate with an empty box overlaps nothing, itself included: it stands alone.
+        if top.rect.iou(&top.rect) <= overlap {
+            out.push(top);
+            continue;
         }
+        let (mut cluster, rest): (Vec<Candidate>, Vec<Candidate>) =
+            remaining.partition(|c| top.rect.iou(&c.rect) > overlap);
+        remaining = rest.into_iter();
+        cluster.insert(0, top);
+        out.push(weighted_mean(&cluster, top.score));
     }
     out
 }

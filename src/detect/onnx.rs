@@ -239,14 +239,14 @@ fn read_tensor(bytes: &[u8]) -> Result<(String, Constant)> {
                 .collect(),
         ),
         (INT64 | INT32, None) => ConstantData::Int(ints.into_iter().map(|v| v as i64).collect()),
-        _ => return Err(bad(&format!("tensor {name:?} has an unsupported element type"))),
+        _ => return Err(bad(&format!("tensor {} has an unsupported element type", super::model::shown(&name)))),
     };
     let len = match &data {
         ConstantData::Float(v) => v.len(),
         ConstantData::Int(v) => v.len(),
     };
     if len != count {
-        return Err(bad(&format!("tensor {name:?} holds {len} values, not {count}")));
+        return Err(bad(&format!("tensor {} holds {len} values, not {count}", super::model::shown(&name))));
     }
     Ok((name, Constant { dims, data }))
 }
