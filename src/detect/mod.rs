@@ -207,20 +207,8 @@ pub fn letterbox_input(frame: Frame<'_>, size: usize, input: &mut Vec<f32>) -> L
     let src = frame.data();
     // Pass 1: every source row shrunk to the model's width (only the columns with content).
     let mut shrunk = vec![0.0f32; h * size * 3];
-    for y in 0..h {
-        let row = &src[y * w * 4..(y + 1) * w * 4];
-        let out = &mut shrunk[y * size * 3..(y + 1) * size * 3];
-        for (ox, tap) in columns.iter().enumerate() {
-            let Some(tap) = tap else { continue };
-            let mut acc = [0.0f32; 3];
-            for (k, weight) in tap.weights.iter().enumerate() {
-                let p = (tap.start + k) * 4;
-                acc[0] += row[p] as f32 * weight;
-                acc[1] += row[p + 1] as f32 * weight;
-                acc[2] += row[p + 2] as f32 * weight;
-            }
-            out[ox * 3..ox * 3 + 3].copy_from_slice(&acc);
-        }
+    for (row, out) in src.chunks_exact(w * 4).zip(shrunk.chunks_exact_mut(size * 3)) {
+        shrink_row::<3>(row, &columns, out);
     }
     // Pass 2: columns shrunk to the model's height, scaled to [-1, 1].
     for (oy, tap) in rows.iter().enumerate() {
@@ -279,17 +267,7 @@ pub fn resize_rgba(frame: Frame<'_>, width: u32, height: u32) -> Vec<u8> {
         acc.iter_mut().for_each(|v| *v = 0.0);
         for (k, row_weight) in row_tap.weights.iter().enumerate() {
             let y = row_tap.start + k;
-            let row = &src[y * w * 4..(y + 1) * w * 4];
-            shrunk.iter_mut().for_each(|v| *v = 0.0);
-            for (ox, tap) in columns.iter().enumerate() {
-                let Some(tap) = tap else { continue };
-                for (j, weight) in tap.weights.iter().enumerate() {
-                    let p = (tap.start + j) * 4;
-                    for c in 0..4 {
-                        shrunk[ox * 4 + c] += row[p + c] as f32 * weight;
-                    }
-                }
-            }
+            shrink_row::<4>(&src[y * w * 4..(y + 1) * w * 4], &columns, &mut shrunk);
             for (a, s) in acc.iter_mut().zip(&shrunk) {
                 *a += s * row_weight;
             }
@@ -299,6 +277,23 @@ pub fn resize_rgba(frame: Frame<'_>, width: u32, height: u32) -> Vec<u8> {
         }
     }
     out
+}
+
+/// One row of RGBA pixels shrunk (or stretched) along its length: each output pixel the weighted sum
+/// of the pixels its tap covers, its first `C` channels (3: RGB for the network, 4: RGBA); zeros
+/// where the tap is padding. The first pass of both [`letterbox_input`] and [`resize_rgba`].
+fn shrink_row<const C: usize>(row: &[u8], columns: &[Option<Tap>], out: &mut [f32]) {
+    for (tap, out) in columns.iter().zip(out.chunks_exact_mut(C)) {
+        let mut acc = [0.0f32; C];
+        if let Some(tap) = tap {
+            for (px, weight) in row[tap.start * 4..].chunks_exact(4).zip(&tap.weights) {
+                for c in 0..C {
+                    acc[c] += px[c] as f32 * weight;
+                }
+            }
+        }
+        out.copy_from_slice(&acc);
+    }
 }
 
 /// The source pixels one model pixel averages: from `start`, with weights summing to 1.
