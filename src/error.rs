@@ -12,8 +12,12 @@ pub enum Error {
     #[error("this is {format}, which unseen cannot read; convert it to JPEG or PNG first")]
     UnsupportedFormat { format: String },
 
-    /// The bytes are not an image in any format we know. (The site does not read TIFF: its decoder
-    /// would add a sixth to the page's download.)
+    /// A format the command-line tool reads but the site does not (TIFF: its decoder would add a
+    /// sixth to the page's download).
+    #[error("this page does not read {format} files; convert it to JPEG or PNG first, or use the unseen command-line tool, which does")]
+    NotReadHere { format: String },
+
+    /// The bytes are not an image in any format we know.
     #[cfg_attr(
         not(target_arch = "wasm32"),
         error("this is not an image unseen can read (supported: JPEG, PNG, WebP, GIF, BMP, TIFF)")

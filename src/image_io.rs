@@ -104,12 +104,14 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded> {
         .with_guessed_format()
         .map_err(Error::Io)?;
     let format = reader.format().ok_or(Error::UnknownFormat)?;
+    if format == ImageFormat::Tiff && !format.reading_enabled() {
+        return Err(Error::NotReadHere {
+            format: "TIFF".into(),
+        });
+    }
     if !format.reading_enabled() {
         return Err(Error::UnsupportedFormat {
-            format: match format {
-                ImageFormat::Tiff => "a TIFF image (the unseen command-line tool reads TIFF, this page does not)".into(),
-                other => format!("a {other:?} image"),
-            },
+            format: format!("a {format:?} image"),
         });
     }
     let mut limits = Limits::default();

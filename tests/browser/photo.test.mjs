@@ -217,6 +217,12 @@ test("every file of the hostile corpus is processed or refused with one sentence
     for (const c of corpus) {
       const item = items.find((i) => i.name === c.name);
       assert.ok(item, c.name);
+      // The site does not read TIFF (its decoder would be a sixth of the page): refused by name.
+      if (c.name.endsWith(".tiff")) {
+        assert.equal(item.status, "failed", `${c.name}: ${item.text}`);
+        assert.match(item.text, /does not read TIFF.*command-line tool/, item.text);
+        continue;
+      }
       if (c.expect === "face") assert.match(item.text, /^[1-9]\d* faces? found/, `${c.name}: ${item.text}`);
       if (c.expect === "processed") assert.equal(item.status, "ready", `${c.name}: ${item.text}`);
       if (c.expect === "refused") assert.equal(item.status, "failed", `${c.name}: ${item.text}`);
