@@ -304,27 +304,25 @@ fn read_type_dims(type_proto: &[u8]) -> Result<Vec<i64>> {
 /// the engine widens them back at load. Everything else is copied byte for byte. Constants whose
 /// values do not survive the rounding (beyond float16's range) are kept as float32.
 pub fn with_half_floats(bytes: &[u8]) -> Result<Vec<u8>> {
-    rewrite(bytes, 7, &|graph| rewrite(graph, 5, &halve_tensor))
+    rewrite(bytes, &|field| match field.number {
+        7 => Ok(Some(encode_bytes(7, &rewrite(field.bytes()?, &|field| match field.number {
+            5 => Ok(Some(encode_bytes(5, &halve_tensor(field.bytes()?)?))),
+            _ => Ok(None),
+        })?))),
+        _ => Ok(None),
+    })
 }
 
-/// `message` with each length-delimited field `number` replaced by `change(field)`.
-fn rewrite(message: &[u8], number: u64, change: &dyn Fn(&[u8]) -> Result<Vec<u8>>) -> Result<Vec<u8>> {
+/// `message` with each field for which `change` gives new bytes (a whole encoded field) replaced by
+/// them; every other field copied byte for byte.
+fn rewrite(message: &[u8], change: &dyn Fn(&Field) -> Result<Option<Vec<u8>>>) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(message.len());
-    let mut rest = message;
-    while !rest.is_empty() {
-        let before = rest;
-        let mut one = Fields::new(rest);
-        let field = one.next_field()?;
-        let used = before.len() - one.rest.len();
-        if field.number == number {
-            let payload = change(field.bytes()?)?;
-            write_varint(number << 3 | 2, &mut out);
-            write_varint(payload.len() as u64, &mut out);
-            out.extend_from_slice(&payload);
-        } else {
-            out.extend_from_slice(&before[..used]);
+    for field in Fields::new(message) {
+        let field = field?;
+        match change(&field)? {
+            Some(bytes) => out.extend_from_slice(&bytes),
+            None => out.extend_from_slice(field.raw),
         }
-        rest = &before[used..];
     }
     Ok(out)
 }
@@ -339,28 +337,26 @@ fn halve_tensor(tensor: &[u8]) -> Result<Vec<u8>> {
     let Some(halves) = halves else {
         return Ok(tensor.to_vec());
     };
-    let mut out = Vec::with_capacity(tensor.len() / 2 + 16);
-    let mut rest = tensor;
-    while !rest.is_empty() {
-        let before = rest;
-        let mut one = Fields::new(rest);
-        let field = one.next_field()?;
-        let used = before.len() - one.rest.len();
-        match field.number {
-            2 => {
-                write_varint(2 << 3, &mut out);
-                write_varint(FLOAT16, &mut out);
-            }
-            9 => {
-                write_varint(9 << 3 | 2, &mut out);
-                write_varint(2 * halves.len() as u64, &mut out);
-                out.extend(halves.iter().flat_map(|h| h.to_le_bytes()));
-            }
-            _ => out.extend_from_slice(&before[..used]),
+    let raw: Vec<u8> = halves.iter().flat_map(|h| h.to_le_bytes()).collect();
+    rewrite(tensor, &|field| match field.number {
+        2 => {
+            let mut out = Vec::new();
+            write_varint(2 << 3, &mut out);
+            write_varint(FLOAT16, &mut out);
+            Ok(Some(out))
         }
-        rest = &before[used..];
-    }
-    Ok(out)
+        9 => Ok(Some(encode_bytes(9, &raw))),
+        _ => Ok(None),
+    })
+}
+
+/// A length-delimited field, encoded.
+fn encode_bytes(number: u64, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + 12);
+    write_varint(number << 3 | 2, &mut out);
+    write_varint(payload.len() as u64, &mut out);
+    out.extend_from_slice(payload);
+    out
 }
 
 fn raw_data_of(tensor: &[u8]) -> Result<Option<&[u8]>> {
@@ -427,6 +423,8 @@ fn f32_to_half(v: f32) -> Option<u16> {
 struct Field<'a> {
     number: u64,
     value: Value<'a>,
+    /// The whole field as encoded: key and payload.
+    raw: &'a [u8],
 }
 
 enum Value<'a> {
@@ -519,6 +517,7 @@ impl<'a> Fields<'a> {
     }
 
     fn next_field(&mut self) -> Result<Field<'a>> {
+        let start = self.rest;
         let key = read_varint(&mut self.rest)?;
         let number = key >> 3;
         let value = match key & 7 {
@@ -538,7 +537,8 @@ impl<'a> Fields<'a> {
             }
             _ => return Err(bad("a field has an unknown wire type")),
         };
-        Ok(Field { number, value })
+        let raw = &start[..start.len() - self.rest.len()];
+        Ok(Field { number, value, raw })
     }
 }
 
@@ -581,21 +581,7 @@ fn read_varint(rest: &mut &[u8]) -> Result<u64> {
 mod tests {
     use super::*;
 
-    fn varint(mut v: u64, out: &mut Vec<u8>) {
-        while v >= 0x80 {
-            out.push((v as u8) | 0x80);
-            v >>= 7;
-        }
-        out.push(v as u8);
-    }
-
-    fn message(number: u64, payload: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        varint(number << 3 | 2, &mut out);
-        varint(payload.len() as u64, &mut out);
-        out.extend_from_slice(payload);
-        out
-    }
+    use super::{encode_bytes as message, write_varint as varint};
 
     #[test]
     fn varints_round_trip_and_overlong_ones_are_refused() {
