@@ -555,40 +555,33 @@ mod tests {
         close(&out, &expected);
     }
 
+    /// Run [`depthwise`] on made-up numbers and compare with the definition.
+    fn check_depthwise(shape: Shape, window: Window, out_shape: Shape, seed: u32) {
+        let input = numbers(shape.len(), seed);
+        let weights = numbers(shape.c * window.k * window.k, seed + 1);
+        let mut out = vec![0.0; out_shape.len()];
+        depthwise(&input, shape, window, &pack_depthwise(&weights, shape.c, window.k), &mut out, out_shape);
+        close(&out, &reference_conv(&input, shape, window, &weights, &[], shape.c, true, out_shape));
+    }
+
     #[test]
     fn depthwise_convolution_matches_the_definition_at_stride_two() {
-        let shape = Shape { h: 8, w: 6, c: 10 };
-        // ONNX pads [0, 0, 1, 1] with stride 2: TensorFlow's "same" padding for even sizes.
+        // 10 channels: not a multiple of 4, so the plain path. ONNX pads [0, 0, 1, 1] with stride 2:
+        // TensorFlow's "same" padding for even sizes.
         let window = Window { k: 3, stride: 2, pad_top: 0, pad_left: 0 };
-        let out_shape = Shape { h: 4, w: 3, c: 10 };
-        let input = numbers(shape.len(), 8);
-        let w = numbers(10 * 9, 9);
-        let mut out = vec![0.0; out_shape.len()];
-        depthwise(&input, shape, window, &pack_depthwise(&w, 10, 3), &mut out, out_shape);
-        close(&out, &reference_conv(&input, shape, window, &w, &[], 10, true, out_shape));
+        check_depthwise(Shape { h: 8, w: 6, c: 10 }, window, Shape { h: 4, w: 3, c: 10 }, 8);
     }
 
     #[test]
     fn depthwise_3x3_fast_path_matches_the_definition() {
         for (stride, pad, h, w) in [(1, 1, 7, 9), (2, 0, 8, 6), (2, 1, 9, 5), (1, 0, 3, 3)] {
-            let shape = Shape { h, w, c: 8 };
             let window = Window { k: 3, stride, pad_top: pad, pad_left: pad };
             let out_shape = Shape { h: (h + 2 * pad - 3) / stride + 1, w: (w + 2 * pad - 3) / stride + 1, c: 8 };
-            let input = numbers(shape.len(), 10);
-            let weights = numbers(8 * 9, 11);
-            let mut out = vec![0.0; out_shape.len()];
-            depthwise(&input, shape, window, &pack_depthwise(&weights, 8, 3), &mut out, out_shape);
-            close(&out, &reference_conv(&input, shape, window, &weights, &[], 8, true, out_shape));
+            check_depthwise(Shape { h, w, c: 8 }, window, out_shape, 10);
         }
         // An image narrower than the window (ONNX pads [1, 0, 1, 1]): no column is inside.
-        let shape = Shape { h: 4, w: 2, c: 4 };
         let window = Window { k: 3, stride: 1, pad_top: 1, pad_left: 0 };
-        let out_shape = Shape { h: 4, w: 1, c: 4 };
-        let input = numbers(shape.len(), 12);
-        let weights = numbers(4 * 9, 13);
-        let mut out = vec![0.0; out_shape.len()];
-        depthwise(&input, shape, window, &pack_depthwise(&weights, 4, 3), &mut out, out_shape);
-        close(&out, &reference_conv(&input, shape, window, &weights, &[], 4, true, out_shape));
+        check_depthwise(Shape { h: 4, w: 2, c: 4 }, window, Shape { h: 4, w: 1, c: 4 }, 12);
     }
 
     #[test]
