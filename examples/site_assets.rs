@@ -9,24 +9,42 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use unseen::detect::onnx;
+use unseen::engine::onnx;
 use unseen::image_io::{self, OutputFormat};
 
-const MODELS: [&str; 2] = ["face_detection_front_128x128.onnx", "face_detection_back_256x256.onnx"];
+const MODELS: [&str; 2] = [
+    "face_detection_front_128x128.onnx",
+    "face_detection_back_256x256.onnx",
+];
 
 fn run(models: &Path, photos: &Path, www: &Path) -> Result<(), String> {
     for name in MODELS {
         let source = std::fs::read(models.join(name)).map_err(|e| format!("{name}: {e}"))?;
         let half = onnx::with_half_floats(&source).map_err(|e| format!("{name}: {e}"))?;
         std::fs::write(www.join("models").join(name), &half).map_err(|e| format!("{name}: {e}"))?;
-        println!("{name}: {} → {} bytes (float16 weights)", source.len(), half.len());
+        println!(
+            "{name}: {} → {} bytes (float16 weights)",
+            source.len(),
+            half.len()
+        );
     }
-    let png = std::fs::read(photos.join("astronaut.png")).map_err(|e| format!("astronaut.png: {e}"))?;
+    let png =
+        std::fs::read(photos.join("astronaut.png")).map_err(|e| format!("astronaut.png: {e}"))?;
     let picture = image_io::decode(&png).map_err(|e| format!("astronaut.png: {e}"))?;
-    let jpeg = image_io::encode(&picture.rgba, picture.width, picture.height, OutputFormat::Jpeg { quality: 85 })
+    let jpeg = image_io::encode(
+        &picture.rgba,
+        picture.width,
+        picture.height,
+        OutputFormat::Jpeg { quality: 85 },
+    )
+    .map_err(|e| format!("astronaut.jpg: {e}"))?;
+    std::fs::write(www.join("demo/astronaut.jpg"), &jpeg)
         .map_err(|e| format!("astronaut.jpg: {e}"))?;
-    std::fs::write(www.join("demo/astronaut.jpg"), &jpeg).map_err(|e| format!("astronaut.jpg: {e}"))?;
-    println!("astronaut.png: {} → astronaut.jpg {} bytes", png.len(), jpeg.len());
+    println!(
+        "astronaut.png: {} → astronaut.jpg {} bytes",
+        png.len(),
+        jpeg.len()
+    );
     Ok(())
 }
 

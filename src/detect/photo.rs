@@ -1,12 +1,21 @@
-//! Faces in photos, where they can be many, small and far from the camera. The photo is reduced to at
-//! most [`DETECT_SIDE`] pixels on its long side, then searched by the full-range model as a whole and
-//! in overlapping square tiles at three sizes, so that a face too small for the whole-photo pass is
-//! large enough in some tile. Faces cut by a tile's inner edge are dropped (with the overlap, each face
-//! lies whole in a neighbouring tile); the rest are merged with MediaPipe's weighted NMS and mapped
-//! back to the photo's pixels. Detection runs on the reduced copy; covering happens at full size.
+//! Faces in photos, where they can be many, small and far from the camera. Two detectors, fused:
+//!
+//! - **RetinaFace** (MobileNet-0.25, trained on WIDER FACE's crowds) over a pyramid: the photo is
+//!   scaled so that faces 10 pixels tall become about 20 (the model's smallest prior is 16), within
+//!   a budget of pixels, then searched in overlapping tiles of one planned size; each further level is
+//!   a quarter of the one before, until the whole photo fits one tile, so that a face too large for
+//!   a tile at one level lies whole in a tile of the next.
+//! - **BlazeFace full-range**: the photo reduced to at most [`DETECT_SIDE`] pixels, searched as a
+//!   whole and in square tiles at three sizes (MediaPipe's model, strong on near and large faces).
+//!
+//! Faces cut by a tile's inner edge are dropped (with the overlap each lies whole in a neighbouring
+//! tile, or at the next level). Scores are calibrated so that one threshold serves both detectors
+//! ([`calibrated_retina_score`]); the candidates are merged with MediaPipe's weighted NMS and mapped
+//! back to the photo's pixels. Detection runs on scaled copies; covering happens at full size.
 
 use super::blazeface::Candidate;
-use super::{nms, DetectOptions, Detector, Face};
+use super::retinaface::{RetinaFace, SIZE_STEP};
+use super::{nms, resize_rgba, DetectOptions, Detector, Face};
 use crate::error::Result;
 use crate::frame::Frame;
 use crate::geometry::{Point, Rect};
@@ -32,7 +41,186 @@ const TILE_OVERLAP: f32 = 0.4;
 /// A face whose box comes within this fraction of a tile's side of an inner tile edge is taken as cut.
 const EDGE_MARGIN: f32 = 0.02;
 
-/// Faces in a photo, best first, in the photo's pixels.
+/// RetinaFace tiles are this many pixels square (at the level's scale).
+const RETINA_TILE: u32 = 640;
+/// Neighbouring RetinaFace tiles overlap by this many pixels: faces up to this size lie whole in
+/// one of them; larger ones are found at the next, coarser level.
+const RETINA_OVERLAP: u32 = 160;
+/// The first pyramid level enlarges a photo at most this much: 10-pixel faces become 20.
+const MAX_UPSCALE: f32 = 2.0;
+/// Pixels the first pyramid level may hold; larger photos are searched at a smaller scale (a
+/// 12-megapixel photo at 0.58, which finds faces from about 16 pixels up in the original).
+const RETINA_BUDGET: f32 = 4.0e6;
+/// Coarser pyramid levels are this much smaller on each side.
+const LEVEL_STEP: f32 = 4.0;
+/// The RetinaFace score that counts as just a face, mapped to the common threshold (see
+/// [`calibrated_retina_score`]).
+pub const RETINA_THRESHOLD: f32 = 0.5;
+
+/// A RetinaFace score on the photo pipeline's common scale, where [`PHOTO_THRESHOLD`] is the line
+/// for both detectors: piecewise linear and increasing, [`RETINA_THRESHOLD`] going to
+/// [`PHOTO_THRESHOLD`], 0 to 0 and 1 to 1.
+pub fn calibrated_retina_score(score: f32) -> f32 {
+    if score < RETINA_THRESHOLD {
+        score / RETINA_THRESHOLD * PHOTO_THRESHOLD
+    } else {
+        PHOTO_THRESHOLD
+            + (score - RETINA_THRESHOLD) / (1.0 - RETINA_THRESHOLD) * (1.0 - PHOTO_THRESHOLD)
+    }
+}
+
+/// The photo pipeline: BlazeFace full-range, and RetinaFace when its model is given, with the
+/// RetinaFace networks planned so far (one per input size; tiles share one size).
+pub struct PhotoDetector {
+    full_range: Detector,
+    retina_model: Option<Vec<u8>>,
+    retina: Vec<RetinaFace>,
+}
+
+impl PhotoDetector {
+    /// The pipeline over a BlazeFace full-range model and, if given, a RetinaFace model (without it,
+    /// BlazeFace alone: small faces are missed).
+    pub fn new(full_range: &[u8], retinaface: Option<&[u8]>) -> Result<Self> {
+        let full_range = Detector::new(full_range)?;
+        let retina = match retinaface {
+            // Planned once now, so that a wrong file is refused here rather than at the first photo.
+            Some(bytes) => vec![RetinaFace::load(bytes, SIZE_STEP, SIZE_STEP)?],
+            None => Vec::new(),
+        };
+        Ok(PhotoDetector {
+            full_range,
+            retina_model: retinaface.map(<[u8]>::to_vec),
+            retina,
+        })
+    }
+
+    /// Add (or replace) the RetinaFace model.
+    pub fn set_retinaface(&mut self, bytes: &[u8]) -> Result<()> {
+        self.retina = vec![RetinaFace::load(bytes, SIZE_STEP, SIZE_STEP)?];
+        self.retina_model = Some(bytes.to_vec());
+        Ok(())
+    }
+
+    pub fn has_retinaface(&self) -> bool {
+        self.retina_model.is_some()
+    }
+
+    /// The BlazeFace full-range detector inside.
+    pub fn full_range(&mut self) -> &mut Detector {
+        &mut self.full_range
+    }
+
+    /// Faces in a photo, best first, in the photo's pixels.
+    pub fn detect(&mut self, frame: Frame<'_>, options: DetectOptions) -> Result<Vec<Face>> {
+        let options = options.validated()?;
+        let mut found: Vec<Candidate> = detect_photo(&mut self.full_range, frame, options)?
+            .iter()
+            .map(to_candidate)
+            .collect();
+        if self.retina_model.is_some() {
+            found.extend(self.retina_candidates(frame, options)?);
+        }
+        Ok(nms::weighted_nms(found, options.overlap)
+            .into_iter()
+            .map(|c| Face {
+                rect: c.rect,
+                score: c.score,
+                landmarks: c.keypoints,
+            })
+            .collect())
+    }
+
+    /// RetinaFace over the pyramid, scores calibrated, in the photo's pixels.
+    fn retina_candidates(
+        &mut self,
+        frame: Frame<'_>,
+        options: DetectOptions,
+    ) -> Result<Vec<Candidate>> {
+        let (w, h) = (frame.width(), frame.height());
+        let first = MAX_UPSCALE.min((RETINA_BUDGET / (w as f32 * h as f32)).sqrt());
+        // Below this RetinaFace score a candidate cannot reach the threshold once calibrated.
+        let floor = (0..=100)
+            .map(|i| i as f32 / 100.0)
+            .find(|&s| calibrated_retina_score(s) >= options.threshold)
+            .unwrap_or(1.0);
+        let mut out = Vec::new();
+        let mut scale = first;
+        loop {
+            let (lw, lh) = (
+                ((w as f32 * scale).round() as u32).max(1),
+                ((h as f32 * scale).round() as u32).max(1),
+            );
+            let level_pixels = resize_rgba(frame, lw, lh);
+            let level = Frame::new(&level_pixels, lw, lh)?;
+            let single = lw <= RETINA_TILE && lh <= RETINA_TILE;
+            let (tw, th) = if single {
+                (round_up(lw), round_up(lh))
+            } else {
+                (RETINA_TILE, RETINA_TILE)
+            };
+            let net = self.retina_net(th as usize, tw as usize)?;
+            let stride = RETINA_TILE - RETINA_OVERLAP;
+            let mut tile_pixels = Vec::new();
+            for y0 in starts(lh, th.min(lh), stride) {
+                for x0 in starts(lw, tw.min(lw), stride) {
+                    let (cw, ch) = (tw.min(lw - x0), th.min(lh - y0));
+                    crop(level, x0, y0, cw, ch, &mut tile_pixels);
+                    let tile = Frame::new(&tile_pixels, cw, ch)?;
+                    for mut c in net.candidates(tile, floor)? {
+                        if cut_by_inner_edge(&c.rect, x0, y0, cw, ch, lw, lh) {
+                            continue;
+                        }
+                        c.score = calibrated_retina_score(c.score);
+                        let back = |p: Point| Point {
+                            x: (p.x + x0 as f32) / scale,
+                            y: (p.y + y0 as f32) / scale,
+                        };
+                        let corner = back(Point {
+                            x: c.rect.x,
+                            y: c.rect.y,
+                        });
+                        c.rect = Rect::new(corner.x, corner.y, c.rect.w / scale, c.rect.h / scale);
+                        c.keypoints = c.keypoints.map(back);
+                        out.push(c);
+                    }
+                }
+            }
+            if single {
+                break;
+            }
+            scale /= LEVEL_STEP;
+        }
+        Ok(out)
+    }
+
+    /// The RetinaFace network planned for `h`×`w`, planning it if need be (the last two sizes kept).
+    fn retina_net(&mut self, h: usize, w: usize) -> Result<&mut RetinaFace> {
+        let at = match self.retina.iter().position(|n| n.size() == (h, w)) {
+            Some(at) => at,
+            None => {
+                let Some(bytes) = self.retina_model.as_deref() else {
+                    return Err(crate::error::Error::invalid(
+                        "no RetinaFace model was given",
+                    ));
+                };
+                let net = RetinaFace::load(bytes, h, w)?;
+                if self.retina.len() >= 2 {
+                    self.retina.remove(0);
+                }
+                self.retina.push(net);
+                self.retina.len() - 1
+            }
+        };
+        Ok(&mut self.retina[at])
+    }
+}
+
+/// `v` rounded up to a multiple of [`SIZE_STEP`].
+fn round_up(v: u32) -> u32 {
+    v.div_ceil(SIZE_STEP as u32) * SIZE_STEP as u32
+}
+
+/// Faces in a photo found by BlazeFace full-range alone, best first, in the photo's pixels.
 pub fn detect_photo(
     detector: &mut Detector,
     frame: Frame<'_>,
@@ -47,7 +235,7 @@ pub fn detect_photo(
         ((h as f32 * scale).round() as u32).max(1),
     );
     let reduced = if scale < 1.0 {
-        reduced_pixels = super::resize_rgba(frame, rw, rh);
+        reduced_pixels = resize_rgba(frame, rw, rh);
         Frame::new(&reduced_pixels, rw, rh)?
     } else {
         frame

@@ -1,13 +1,13 @@
 //! Read an ONNX file into a plain graph: nodes with their attributes, constant tensors, the input's
 //! shape and the output names. Only the parts of the format a small convolutional network uses are
-//! read; the rest is skipped. Nothing here runs the graph (that is `model.rs`).
+//! read; the rest is skipped. Nothing here plans or runs the graph (that is `plan.rs` and `run.rs`).
 //!
 //! The file is untrusted: every length is checked against what is left before it is used, nesting
 //! is bounded, and element counts are bounded before anything is allocated.
 //!
 //! Field numbers are those of `onnx/onnx.proto` (ONNX 1.x): ModelProto.graph 7; GraphProto node 1,
 //! initializer 5, input 11, output 12; NodeProto input 1, output 2, op_type 4, attribute 5;
-//! AttributeProto name 1, f 2, i 3, t 5, floats 7, ints 8; TensorProto dims 1, data_type 2,
+//! AttributeProto name 1, f 2, i 3, s 4, t 5, floats 7, ints 8; TensorProto dims 1, data_type 2,
 //! float_data 4, int32_data 5, int64_data 7, name 8, raw_data 9; ValueInfoProto name 1, type 2;
 //! TypeProto tensor_type 1; TypeProto.Tensor shape 2; TensorShapeProto dim 1; Dimension dim_value 1.
 
@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use crate::error::{Error, Result};
 
-/// Elements in one constant tensor, at most (BlazeFace's largest holds 9,216).
+/// Elements in one constant tensor, at most (the detectors' largest hold about 37,000).
 const MAX_TENSOR_ELEMENTS: usize = 1 << 22;
 /// Dimensions of a tensor, at most.
 const MAX_RANK: usize = 8;
@@ -28,7 +28,10 @@ pub enum Attribute {
     Float(f32),
     Floats(Vec<f32>),
     Tensor(Constant),
-    /// A kind this reader does not keep (strings, graphs); an operator needing it refuses the model.
+    /// A string (a mode's name), cut to 64 bytes; not valid UTF-8 reads as empty.
+    Text(String),
+    /// A kind this reader does not keep (graphs, lists of strings); an operator needing it refuses
+    /// the model.
     Other,
 }
 
@@ -165,6 +168,14 @@ fn read_attribute(bytes: &[u8]) -> Result<(String, Attribute)> {
             1 => name = field.string()?,
             2 => value = Attribute::Float(f32::from_bits(field.fixed32()?)),
             3 => value = Attribute::Int(field.varint()? as i64),
+            4 => {
+                let bytes = field.bytes()?;
+                value = Attribute::Text(
+                    std::str::from_utf8(&bytes[..bytes.len().min(64)])
+                        .unwrap_or("")
+                        .to_string(),
+                );
+            }
             5 => value = Attribute::Tensor(read_tensor(field.bytes()?)?.1),
             7 => field.push_floats(&mut floats)?,
             8 => field.push_varints(&mut ints)?,
@@ -239,14 +250,22 @@ fn read_tensor(bytes: &[u8]) -> Result<(String, Constant)> {
                 .collect(),
         ),
         (INT64 | INT32, None) => ConstantData::Int(ints.into_iter().map(|v| v as i64).collect()),
-        _ => return Err(bad(&format!("tensor {} has an unsupported element type", super::model::shown(&name)))),
+        _ => {
+            return Err(bad(&format!(
+                "tensor {} has an unsupported element type",
+                super::shown(&name)
+            )))
+        }
     };
     let len = match &data {
         ConstantData::Float(v) => v.len(),
         ConstantData::Int(v) => v.len(),
     };
     if len != count {
-        return Err(bad(&format!("tensor {} holds {len} values, not {count}", super::model::shown(&name))));
+        return Err(bad(&format!(
+            "tensor {} holds {len} values, not {count}",
+            super::shown(&name)
+        )));
     }
     Ok((name, Constant { dims, data }))
 }
@@ -305,10 +324,13 @@ fn read_type_dims(type_proto: &[u8]) -> Result<Vec<i64>> {
 /// values do not survive the rounding (beyond float16's range) are kept as float32.
 pub fn with_half_floats(bytes: &[u8]) -> Result<Vec<u8>> {
     rewrite(bytes, &|field| match field.number {
-        7 => Ok(Some(encode_bytes(7, &rewrite(field.bytes()?, &|field| match field.number {
-            5 => Ok(Some(encode_bytes(5, &halve_tensor(field.bytes()?)?))),
-            _ => Ok(None),
-        })?))),
+        7 => Ok(Some(encode_bytes(
+            7,
+            &rewrite(field.bytes()?, &|field| match field.number {
+                5 => Ok(Some(encode_bytes(5, &halve_tensor(field.bytes()?)?))),
+                _ => Ok(None),
+            })?,
+        ))),
         _ => Ok(None),
     })
 }
@@ -600,7 +622,10 @@ mod tests {
         tensor.extend([1 << 3, 2]); // dims: 2
         tensor.extend([2 << 3, 1]); // FLOAT
         tensor.extend(message(8, b"w"));
-        let raw: Vec<u8> = [1.5f32, -2.0].iter().flat_map(|f| f.to_le_bytes()).collect();
+        let raw: Vec<u8> = [1.5f32, -2.0]
+            .iter()
+            .flat_map(|f| f.to_le_bytes())
+            .collect();
         tensor.extend(message(9, &raw));
         let (name, constant) = read_tensor(&tensor).unwrap();
         assert_eq!(name, "w");
@@ -610,7 +635,9 @@ mod tests {
 
     #[test]
     fn half_floats_round_trip_to_nearest() {
-        for v in [0.0f32, -0.0, 1.0, -2.5, 0.1, 1e-5, -3e-7, 65_504.0, 0.333_333] {
+        for v in [
+            0.0f32, -0.0, 1.0, -2.5, 0.1, 1e-5, -3e-7, 65_504.0, 0.333_333,
+        ] {
             let h = f32_to_half(v).unwrap();
             let back = half_to_f32(h);
             assert!((back - v).abs() <= v.abs() / 1024.0 + 6e-8, "{v} -> {back}");

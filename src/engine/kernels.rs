@@ -1,6 +1,7 @@
 //! The arithmetic of a small convolutional network, on channels-last (HWC) tensors: dense and
-//! depthwise convolution, max-pooling, addition and ReLU. Pure functions over slices; `model.rs`
-//! decides what runs when. Inner loops work on fixed blocks of [`LANES`] output channels so that the
+//! depthwise convolution, max-pooling, addition, activations (ReLU, leaky ReLU), channel
+//! concatenation, nearest-neighbour upsampling and softmax. Pure functions over slices; the planner
+//! decides what runs when and the runner calls them. Inner loops work on fixed blocks of [`LANES`] output channels so that the
 //! compiler turns them into SIMD (wasm `simd128`, x86 SSE) without `unsafe`.
 
 /// Output channels computed together; weights are packed in blocks of this many channels.
@@ -52,13 +53,44 @@ impl Window {
     }
 }
 
+/// An activation applied to each value as it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Act {
+    #[default]
+    None,
+    /// `max(x, 0)`.
+    Relu,
+    /// `max(x, alpha·x)`: leaky ReLU, for `0 ≤ alpha ≤ 1` (the planner refuses other slopes).
+    Leaky(f32),
+}
+
+impl Act {
+    #[inline(always)]
+    pub fn apply(self, v: f32) -> f32 {
+        match self {
+            Act::None => v,
+            Act::Relu => v.max(0.0),
+            Act::Leaky(alpha) => v.max(v * alpha),
+        }
+    }
+
+    #[inline(always)]
+    fn apply4(self, v: F4) -> F4 {
+        match self {
+            Act::None => v,
+            Act::Relu => v.relu(),
+            Act::Leaky(alpha) => v.max(v.mul(F4::splat(alpha))),
+        }
+    }
+}
+
 /// What happens to a convolution's output before it is stored: a residual added to its first
-/// channels (a skip connection, possibly from a tensor with fewer channels), then ReLU.
+/// channels (a skip connection, possibly from a tensor with fewer channels), then the activation.
 #[derive(Clone, Copy, Default)]
 pub struct Epilogue<'a> {
     /// The tensor to add, with its channel count (at most the output's).
     pub residual: Option<(&'a [f32], usize)>,
-    pub relu: bool,
+    pub act: Act,
 }
 
 impl Epilogue<'_> {
@@ -77,8 +109,8 @@ impl Epilogue<'_> {
                     return self.store_partial(acc, pixel, first_channel, out, c);
                 }
             }
-            if self.relu {
-                acc = [acc[0].relu(), acc[1].relu()];
+            if self.act != Act::None {
+                acc = [self.act.apply4(acc[0]), self.act.apply4(acc[1])];
             }
             let dst = &mut out[at..at + LANES];
             let (lo, hi) = dst.split_at_mut(4);
@@ -90,7 +122,14 @@ impl Epilogue<'_> {
     }
 
     #[cold]
-    fn store_partial(&self, acc: [F4; 2], pixel: usize, first_channel: usize, out: &mut [f32], c: usize) {
+    fn store_partial(
+        &self,
+        acc: [F4; 2],
+        pixel: usize,
+        first_channel: usize,
+        out: &mut [f32],
+        c: usize,
+    ) {
         let mut values = [0.0; LANES];
         let (lo, hi) = values.split_at_mut(4);
         acc[0].store(lo);
@@ -106,10 +145,8 @@ impl Epilogue<'_> {
                 }
             }
         }
-        if self.relu {
-            for d in dst.iter_mut() {
-                *d = d.max(0.0);
-            }
+        for d in dst.iter_mut() {
+            *d = self.act.apply(*d);
         }
     }
 
@@ -117,7 +154,7 @@ impl Epilogue<'_> {
     fn from_pixel(&self, first: usize) -> Self {
         Epilogue {
             residual: self.residual.map(|(r, rc)| (&r[first * rc..], rc)),
-            relu: self.relu,
+            act: self.act,
         }
     }
 }
@@ -161,6 +198,14 @@ mod f4 {
         pub fn relu(self) -> F4 {
             F4(f32x4_pmax(self.0, f32x4_splat(0.0)))
         }
+        #[inline(always)]
+        pub fn mul(self, b: F4) -> F4 {
+            F4(f32x4_mul(self.0, b.0))
+        }
+        #[inline(always)]
+        pub fn max(self, b: F4) -> F4 {
+            F4(f32x4_pmax(self.0, b.0))
+        }
     }
 }
 
@@ -194,6 +239,14 @@ mod f4 {
         #[inline(always)]
         pub fn relu(self) -> F4 {
             F4(self.0.map(|v| v.max(0.0)))
+        }
+        #[inline(always)]
+        pub fn mul(self, b: F4) -> F4 {
+            F4(std::array::from_fn(|i| self.0[i] * b.0[i]))
+        }
+        #[inline(always)]
+        pub fn max(self, b: F4) -> F4 {
+            F4(std::array::from_fn(|i| self.0[i].max(b.0[i])))
         }
     }
 }
@@ -299,7 +352,10 @@ pub fn pointwise(
 
 /// Floats of scratch space [`dense`] needs for one output row.
 pub fn dense_scratch(window: Window, shape: Shape, out_shape: Shape) -> usize {
-    out_shape.w.saturating_mul(window.k * window.k).saturating_mul(shape.c)
+    out_shape
+        .w
+        .saturating_mul(window.k * window.k)
+        .saturating_mul(shape.c)
 }
 
 /// Dense k×k convolution with stride and zero padding (any k; used for the first layer). Each output
@@ -322,7 +378,11 @@ pub fn dense(
     let row_len = out_shape.w * out_shape.c;
     for (oy, out_row) in out.chunks_exact_mut(row_len).enumerate().take(out_shape.h) {
         let (y0, y1, ky0) = window.span(oy, window.pad_top, shape.h);
-        for (ox, patch) in scratch.chunks_exact_mut(patch).enumerate().take(out_shape.w) {
+        for (ox, patch) in scratch
+            .chunks_exact_mut(patch)
+            .enumerate()
+            .take(out_shape.w)
+        {
             patch.fill(0.0);
             let (x0, x1, kx0) = window.span(ox, window.pad_left, shape.w);
             for (iy, ky) in (y0..y1).zip(ky0..) {
@@ -331,14 +391,29 @@ pub fn dense(
             }
         }
         let patches = &scratch[..out_shape.w * patch];
-        pointwise(patches, patch, weights, bias, out_row, out_shape.c, epilogue.from_pixel(oy * out_shape.w));
+        pointwise(
+            patches,
+            patch,
+            weights,
+            bias,
+            out_row,
+            out_shape.c,
+            epilogue.from_pixel(oy * out_shape.w),
+        );
     }
 }
 
 /// Depthwise k×k convolution (one filter per channel) with stride and zero padding, no bias.
 /// `weights` as [`pack_depthwise`]. Four channels at a time along a row, their 3×3 filters held in
 /// registers, when the channel count allows; any other shape takes the plain path.
-pub fn depthwise(input: &[f32], shape: Shape, window: Window, weights: &[f32], out: &mut [f32], out_shape: Shape) {
+pub fn depthwise(
+    input: &[f32],
+    shape: Shape,
+    window: Window,
+    weights: &[f32],
+    out: &mut [f32],
+    out_shape: Shape,
+) {
     if window.k == 3 && shape.c % 4 == 0 {
         return depthwise_3x3(input, shape, window, weights, out, out_shape);
     }
@@ -362,7 +437,14 @@ pub fn depthwise(input: &[f32], shape: Shape, window: Window, weights: &[f32], o
     }
 }
 
-fn depthwise_3x3(input: &[f32], shape: Shape, window: Window, weights: &[f32], out: &mut [f32], out_shape: Shape) {
+fn depthwise_3x3(
+    input: &[f32],
+    shape: Shape,
+    window: Window,
+    weights: &[f32],
+    out: &mut [f32],
+    out_shape: Shape,
+) {
     let c = shape.c;
     let row = shape.w * c;
     let (stride, pad_left) = (window.stride, window.pad_left);
@@ -372,7 +454,11 @@ fn depthwise_3x3(input: &[f32], shape: Shape, window: Window, weights: &[f32], o
         Some(span) => (span / stride + 1).min(out_shape.w).max(first_inner),
         None => first_inner,
     };
-    for (oy, out_row) in out.chunks_exact_mut(out_shape.w * c).enumerate().take(out_shape.h) {
+    for (oy, out_row) in out
+        .chunks_exact_mut(out_shape.w * c)
+        .enumerate()
+        .take(out_shape.h)
+    {
         let (y0, y1, ky0) = window.span(oy, window.pad_top, shape.h);
         for cb in (0..c).step_by(4) {
             let w: [F4; 9] = std::array::from_fn(|t| F4::load(&weights[t * c + cb..]));
@@ -381,7 +467,8 @@ fn depthwise_3x3(input: &[f32], shape: Shape, window: Window, weights: &[f32], o
                 let mut acc = F4::splat(0.0);
                 for (iy, ky) in (y0..y1).zip(ky0..) {
                     for (ix, kx) in (x0..x1).zip(kx0..) {
-                        acc = acc.mul_add(F4::load(&input[iy * row + ix * c + cb..]), w[ky * 3 + kx]);
+                        acc =
+                            acc.mul_add(F4::load(&input[iy * row + ix * c + cb..]), w[ky * 3 + kx]);
                     }
                 }
                 acc.store(&mut out_row[ox * c + cb..]);
@@ -400,7 +487,11 @@ fn depthwise_3x3(input: &[f32], shape: Shape, window: Window, weights: &[f32], o
             let (r1, r2) = rest.split_at(row);
             for ox in first_inner..end_inner {
                 let p = (ox * stride - pad_left) * c;
-                let (s0, s1, s2) = (&r0[p..p + 2 * c + 4], &r1[p..p + 2 * c + 4], &r2[p..p + 2 * c + 4]);
+                let (s0, s1, s2) = (
+                    &r0[p..p + 2 * c + 4],
+                    &r1[p..p + 2 * c + 4],
+                    &r2[p..p + 2 * c + 4],
+                );
                 let mut acc = F4::splat(0.0);
                 for (s, w) in [s0, s1, s2].into_iter().zip(w.chunks_exact(3)) {
                     acc = acc.mul_add(F4::load(s), w[0]);
@@ -436,24 +527,79 @@ pub fn max_pool(input: &[f32], shape: Shape, window: Window, out: &mut [f32], ou
 
 /// `out = a + b` over `pixels` pixels, where `a` and `out` have `c` channels and `b` has `bc ≤ c`
 /// (the missing channels of `b` are zeros: a channel-padded skip connection).
-pub fn add(a: &[f32], b: &[f32], bc: usize, out: &mut [f32], c: usize, relu: bool) {
-    for ((dst, a), b) in out.chunks_exact_mut(c).zip(a.chunks_exact(c)).zip(b.chunks_exact(bc)) {
+pub fn add(a: &[f32], b: &[f32], bc: usize, out: &mut [f32], c: usize, act: Act) {
+    for ((dst, a), b) in out
+        .chunks_exact_mut(c)
+        .zip(a.chunks_exact(c))
+        .zip(b.chunks_exact(bc))
+    {
         dst.copy_from_slice(a);
         for (d, b) in dst.iter_mut().zip(b) {
             *d += b;
         }
-        if relu {
+        if act != Act::None {
             for d in dst.iter_mut() {
-                *d = d.max(0.0);
+                *d = act.apply(*d);
             }
         }
     }
 }
 
-/// `out = max(x, 0)`.
-pub fn relu(x: &[f32], out: &mut [f32]) {
+/// `out = act(x)`, value by value.
+pub fn activate(x: &[f32], out: &mut [f32], act: Act) {
     for (d, a) in out.iter_mut().zip(x) {
-        *d = a.max(0.0);
+        *d = act.apply(*a);
+    }
+}
+
+/// Bias and activation over a channels-last tensor, in place (after a depthwise convolution).
+pub fn bias_act(out: &mut [f32], bias: &[f32], act: Act) {
+    for px in out.chunks_exact_mut(bias.len()) {
+        for (v, b) in px.iter_mut().zip(bias) {
+            *v = act.apply(*v + b);
+        }
+    }
+}
+
+/// Concatenation along an inner axis: `out` is `outer` runs, each the `outer`-th run of every part in
+/// turn; part `i` is `(data, run length)`. Channels of channels-last tensors (outer = pixels), or
+/// whole flattened tensors one after another (outer = 1).
+pub fn concat(parts: &[(&[f32], usize)], outer: usize, out: &mut [f32]) {
+    let mut at = 0;
+    for o in 0..outer {
+        for (data, run) in parts {
+            out[at..at + run].copy_from_slice(&data[o * run..(o + 1) * run]);
+            at += run;
+        }
+    }
+}
+
+/// Nearest-neighbour resize of a channels-last tensor, ONNX's `asymmetric` coordinates rounded down:
+/// output pixel `(y, x)` takes input pixel `(⌊y·h/oh⌋, ⌊x·w/ow⌋)`.
+pub fn resize_nearest(input: &[f32], shape: Shape, out: &mut [f32], out_shape: Shape) {
+    let c = shape.c;
+    for oy in 0..out_shape.h {
+        let iy = (oy * shape.h / out_shape.h).min(shape.h - 1);
+        for ox in 0..out_shape.w {
+            let ix = (ox * shape.w / out_shape.w).min(shape.w - 1);
+            out[(oy * out_shape.w + ox) * c..][..c]
+                .copy_from_slice(&input[(iy * shape.w + ix) * c..][..c]);
+        }
+    }
+}
+
+/// Softmax over each run of `inner` values.
+pub fn softmax(input: &[f32], inner: usize, out: &mut [f32]) {
+    for (dst, x) in out.chunks_exact_mut(inner).zip(input.chunks_exact(inner)) {
+        let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0.0;
+        for (d, v) in dst.iter_mut().zip(x) {
+            *d = (v - max).exp();
+            sum += *d;
+        }
+        for d in dst.iter_mut() {
+            *d /= sum;
+        }
     }
 }
 
@@ -470,7 +616,16 @@ mod tests {
     use super::*;
 
     /// A plain reference convolution on channels-last tensors, straight from the definition.
-    fn reference_conv(input: &[f32], shape: Shape, window: Window, w: &[f32], bias: &[f32], cout: usize, depthwise: bool, out_shape: Shape) -> Vec<f32> {
+    fn reference_conv(
+        input: &[f32],
+        shape: Shape,
+        window: Window,
+        w: &[f32],
+        bias: &[f32],
+        cout: usize,
+        depthwise: bool,
+        out_shape: Shape,
+    ) -> Vec<f32> {
         let k = window.k;
         let mut out = vec![0.0; out_shape.len()];
         for oy in 0..out_shape.h {
@@ -481,7 +636,8 @@ mod tests {
                         for kx in 0..k {
                             let iy = (oy * window.stride + ky) as isize - window.pad_top as isize;
                             let ix = (ox * window.stride + kx) as isize - window.pad_left as isize;
-                            if iy < 0 || ix < 0 || iy >= shape.h as isize || ix >= shape.w as isize {
+                            if iy < 0 || ix < 0 || iy >= shape.h as isize || ix >= shape.w as isize
+                            {
                                 continue;
                             }
                             let px = (iy as usize * shape.w + ix as usize) * shape.c;
@@ -489,7 +645,8 @@ mod tests {
                                 acc += input[px + co] * w[(co * k + ky) * k + kx];
                             } else {
                                 for ci in 0..shape.c {
-                                    acc += input[px + ci] * w[((co * shape.c + ci) * k + ky) * k + kx];
+                                    acc +=
+                                        input[px + ci] * w[((co * shape.c + ci) * k + ky) * k + kx];
                                 }
                             }
                         }
@@ -521,7 +678,12 @@ mod tests {
     #[test]
     fn dense_convolution_matches_the_definition_with_stride_and_uneven_padding() {
         let shape = Shape { h: 9, w: 7, c: 3 };
-        let window = Window { k: 5, stride: 2, pad_top: 1, pad_left: 1 };
+        let window = Window {
+            k: 5,
+            stride: 2,
+            pad_top: 1,
+            pad_left: 1,
+        };
         // ONNX pads [1, 1, 2, 2]: out = (9 + 3 - 5) / 2 + 1 = 4 rows, (7 + 3 - 5) / 2 + 1 = 3 columns.
         let out_shape = Shape { h: 4, w: 3, c: 11 };
         let input = numbers(shape.len(), 1);
@@ -529,23 +691,52 @@ mod tests {
         let bias = numbers(11, 3);
         let mut out = vec![0.0; out_shape.len()];
         let mut scratch = vec![0.0; dense_scratch(window, shape, out_shape)];
-        dense(&input, shape, window, &pack_dense(&w, 11, 3, 5), &pack_bias(Some(&bias), 11), &mut out, out_shape, Epilogue::default(), &mut scratch);
-        close(&out, &reference_conv(&input, shape, window, &w, &bias, 11, false, out_shape));
+        dense(
+            &input,
+            shape,
+            window,
+            &pack_dense(&w, 11, 3, 5),
+            &pack_bias(Some(&bias), 11),
+            &mut out,
+            out_shape,
+            Epilogue::default(),
+            &mut scratch,
+        );
+        close(
+            &out,
+            &reference_conv(&input, shape, window, &w, &bias, 11, false, out_shape),
+        );
     }
 
     #[test]
     fn pointwise_convolution_matches_the_definition_with_residual_and_relu() {
         // 7 pixels: one block of 4 and a tail of 3; 13 output channels: one block and a partial one.
         let shape = Shape { h: 1, w: 7, c: 6 };
-        let window = Window { k: 1, stride: 1, pad_top: 0, pad_left: 0 };
+        let window = Window {
+            k: 1,
+            stride: 1,
+            pad_top: 0,
+            pad_left: 0,
+        };
         let out_shape = Shape { h: 1, w: 7, c: 13 };
         let input = numbers(shape.len(), 4);
         let w = numbers(13 * 6, 5);
         let bias = numbers(13, 6);
         let residual = numbers(7 * 10, 7);
         let mut out = vec![0.0; out_shape.len()];
-        let epilogue = Epilogue { residual: Some((&residual, 10)), relu: true };
-        pointwise(&input, 6, &pack_dense(&w, 13, 6, 1), &pack_bias(Some(&bias), 13), &mut out, 13, epilogue);
+        let epilogue = Epilogue {
+            residual: Some((&residual, 10)),
+            act: Act::Relu,
+        };
+        pointwise(
+            &input,
+            6,
+            &pack_dense(&w, 13, 6, 1),
+            &pack_bias(Some(&bias), 13),
+            &mut out,
+            13,
+            epilogue,
+        );
         let mut expected = reference_conv(&input, shape, window, &w, &bias, 13, false, out_shape);
         for (p, px) in expected.chunks_exact_mut(13).enumerate() {
             for (c, v) in px.iter_mut().enumerate() {
@@ -560,28 +751,76 @@ mod tests {
         let input = numbers(shape.len(), seed);
         let weights = numbers(shape.c * window.k * window.k, seed + 1);
         let mut out = vec![0.0; out_shape.len()];
-        depthwise(&input, shape, window, &pack_depthwise(&weights, shape.c, window.k), &mut out, out_shape);
-        close(&out, &reference_conv(&input, shape, window, &weights, &[], shape.c, true, out_shape));
+        depthwise(
+            &input,
+            shape,
+            window,
+            &pack_depthwise(&weights, shape.c, window.k),
+            &mut out,
+            out_shape,
+        );
+        close(
+            &out,
+            &reference_conv(
+                &input,
+                shape,
+                window,
+                &weights,
+                &[],
+                shape.c,
+                true,
+                out_shape,
+            ),
+        );
     }
 
     #[test]
     fn depthwise_convolution_matches_the_definition_at_stride_two() {
         // 10 channels: not a multiple of 4, so the plain path. ONNX pads [0, 0, 1, 1] with stride 2:
         // TensorFlow's "same" padding for even sizes.
-        let window = Window { k: 3, stride: 2, pad_top: 0, pad_left: 0 };
-        check_depthwise(Shape { h: 8, w: 6, c: 10 }, window, Shape { h: 4, w: 3, c: 10 }, 8);
+        let window = Window {
+            k: 3,
+            stride: 2,
+            pad_top: 0,
+            pad_left: 0,
+        };
+        check_depthwise(
+            Shape { h: 8, w: 6, c: 10 },
+            window,
+            Shape { h: 4, w: 3, c: 10 },
+            8,
+        );
     }
 
     #[test]
     fn depthwise_3x3_fast_path_matches_the_definition() {
         for (stride, pad, h, w) in [(1, 1, 7, 9), (2, 0, 8, 6), (2, 1, 9, 5), (1, 0, 3, 3)] {
-            let window = Window { k: 3, stride, pad_top: pad, pad_left: pad };
-            let out_shape = Shape { h: (h + 2 * pad - 3) / stride + 1, w: (w + 2 * pad - 3) / stride + 1, c: 8 };
+            let window = Window {
+                k: 3,
+                stride,
+                pad_top: pad,
+                pad_left: pad,
+            };
+            let out_shape = Shape {
+                h: (h + 2 * pad - 3) / stride + 1,
+                w: (w + 2 * pad - 3) / stride + 1,
+                c: 8,
+            };
             check_depthwise(Shape { h, w, c: 8 }, window, out_shape, 10);
         }
         // An image narrower than the window (ONNX pads [1, 0, 1, 1]): no column is inside.
-        let window = Window { k: 3, stride: 1, pad_top: 1, pad_left: 0 };
-        check_depthwise(Shape { h: 4, w: 2, c: 4 }, window, Shape { h: 4, w: 1, c: 4 }, 12);
+        let window = Window {
+            k: 3,
+            stride: 1,
+            pad_top: 1,
+            pad_left: 0,
+        };
+        check_depthwise(
+            Shape { h: 4, w: 2, c: 4 },
+            window,
+            Shape { h: 4, w: 1, c: 4 },
+            12,
+        );
     }
 
     #[test]
@@ -589,17 +828,102 @@ mod tests {
         let shape = Shape { h: 2, w: 2, c: 2 };
         let input = [1.0, -1.0, 5.0, -2.0, 3.0, -3.0, 2.0, -0.5];
         let mut pooled = [0.0; 2];
-        let window = Window { k: 2, stride: 2, pad_top: 0, pad_left: 0 };
-        max_pool(&input, shape, window, &mut pooled, Shape { h: 1, w: 1, c: 2 });
+        let window = Window {
+            k: 2,
+            stride: 2,
+            pad_top: 0,
+            pad_left: 0,
+        };
+        max_pool(
+            &input,
+            shape,
+            window,
+            &mut pooled,
+            Shape { h: 1, w: 1, c: 2 },
+        );
         assert_eq!(pooled, [5.0, -0.5]);
         let mut padded = [9.0; 3];
         pad_channels(&pooled, 2, &mut padded, 3);
         assert_eq!(padded, [5.0, -0.5, 0.0]);
         let mut sum = [0.0; 3];
-        add(&[1.0, 0.0, -1.0], &pooled, 2, &mut sum, 3, true);
+        add(&[1.0, 0.0, -1.0], &pooled, 2, &mut sum, 3, Act::Relu);
         assert_eq!(sum, [6.0, 0.0, 0.0]);
         let mut r = [0.0; 3];
-        relu(&[-1.0, 0.5, 2.0], &mut r);
+        activate(&[-1.0, 0.5, 2.0], &mut r, Act::Relu);
         assert_eq!(r, [0.0, 0.5, 2.0]);
+        activate(&[-1.0, 0.5, 2.0], &mut r, Act::Leaky(0.1));
+        assert_eq!(r, [-0.1, 0.5, 2.0]);
+    }
+
+    #[test]
+    fn pointwise_leaky_relu_matches_the_definition_in_blocks_and_tails() {
+        let (cin, cout) = (5, 11);
+        let input = numbers(9 * cin, 20);
+        let w = numbers(cout * cin, 21);
+        let bias = numbers(cout, 22);
+        let mut out = vec![0.0; 9 * cout];
+        let epilogue = Epilogue {
+            residual: None,
+            act: Act::Leaky(0.1),
+        };
+        pointwise(
+            &input,
+            cin,
+            &pack_dense(&w, cout, cin, 1),
+            &pack_bias(Some(&bias), cout),
+            &mut out,
+            cout,
+            epilogue,
+        );
+        let shape = Shape { h: 1, w: 9, c: cin };
+        let window = Window {
+            k: 1,
+            stride: 1,
+            pad_top: 0,
+            pad_left: 0,
+        };
+        let mut expected = reference_conv(
+            &input,
+            shape,
+            window,
+            &w,
+            &bias,
+            cout,
+            false,
+            Shape { c: cout, ..shape },
+        );
+        expected
+            .iter_mut()
+            .for_each(|v| *v = if *v < 0.0 { *v * 0.1 } else { *v });
+        close(&out, &expected);
+    }
+
+    #[test]
+    fn concat_resize_and_softmax() {
+        // Channels: 2 pixels of [a0 a1] and [b0].
+        let mut out = [0.0; 6];
+        concat(&[(&[1.0, 2.0, 3.0, 4.0], 2), (&[9.0, 8.0], 1)], 2, &mut out);
+        assert_eq!(out, [1.0, 2.0, 9.0, 3.0, 4.0, 8.0]);
+        // A 2×2 single-channel picture doubled, and a 3-wide one stretched to 5 (ONNX floor rule).
+        let mut up = [0.0; 16];
+        resize_nearest(
+            &[1.0, 2.0, 3.0, 4.0],
+            Shape { h: 2, w: 2, c: 1 },
+            &mut up,
+            Shape { h: 4, w: 4, c: 1 },
+        );
+        assert_eq!(up[..8], [1.0, 1.0, 2.0, 2.0, 1.0, 1.0, 2.0, 2.0]);
+        assert_eq!(up[8..], [3.0, 3.0, 4.0, 4.0, 3.0, 3.0, 4.0, 4.0]);
+        let mut odd = [0.0; 5];
+        resize_nearest(
+            &[1.0, 2.0, 3.0],
+            Shape { h: 1, w: 3, c: 1 },
+            &mut odd,
+            Shape { h: 1, w: 5, c: 1 },
+        );
+        assert_eq!(odd, [1.0, 1.0, 2.0, 2.0, 3.0]);
+        let mut p = [0.0; 4];
+        softmax(&[0.0, 0.0, 1000.0, 0.0], 2, &mut p);
+        assert_eq!(p, [0.5, 0.5, 1.0, 0.0]);
     }
 }

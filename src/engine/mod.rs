@@ -1,0 +1,136 @@
+//! Our own inference engine for small vision networks. It knows operators, never models: which
+//! outputs a detector reads, and what they mean, is decided by the detector (`detect/`).
+//!
+//! Layered as tract splits tract-onnx, tract-core and tract-linalg, each layer pointing one way:
+//! - `onnx.rs`, the reader: untrusted bytes to a plain graph (nodes, attributes, constants);
+//! - `plan.rs`, the planner: the graph to a fixed list of steps for one input size, with shape
+//!   arithmetic folded, layouts chosen and steps fused, and buffers shared between tensors whose
+//!   lifetimes do not overlap;
+//! - `run.rs`, the runner: the steps, run frame after frame with nothing allocated;
+//! - `kernels.rs`: the arithmetic, in 4-wide SIMD.
+//!
+//! Operators: Conv (dense, depthwise, 1×1, any stride and padding), Relu, LeakyRelu, Add, MaxPool,
+//! Concat (of channels, of flattened tensors, or zero padding), Resize and Upsample
+//! (nearest-neighbour), Softmax, Transpose and Reshape (as views), Identity, Constant, and the shape
+//! arithmetic a Resize or Reshape reads (Shape, Gather, Unsqueeze, Slice, Cast, Concat of sizes). Any
+//! other operator is refused with one sentence naming it. tract-onnx, a dev-dependency, is the
+//! reference every output is checked against (`tests/engine.rs`).
+
+pub mod kernels;
+pub mod onnx;
+pub mod plan;
+pub mod run;
+
+use crate::error::{Error, Result};
+use kernels::Shape;
+pub use plan::Output;
+use run::Step;
+
+/// Model files larger than this are refused before parsing (the detectors are under 2 MB).
+pub const MAX_MODEL_BYTES: usize = 16 * 1024 * 1024;
+/// Operators in a graph, at most (RetinaFace MobileNet-0.25 has 234).
+const MAX_NODES: usize = 4096;
+/// Floats in one intermediate tensor, at most (RetinaFace's largest at 640×640 holds 819,200).
+const MAX_TENSOR_LEN: usize = 1 << 24;
+/// Floats a network may need in all — every tensor counted as if none shared a buffer, plus packed
+/// weights and scratch space — checked before anything is allocated (BlazeFace-256: about 9 million;
+/// RetinaFace at 640×640: about 18 million).
+const MAX_FLOATS: usize = 1 << 25;
+
+/// A name or list from the file, as it may appear in a message: quoted, escaped, and cut short
+/// (a file can hold names of any length and any characters).
+pub(crate) fn shown(text: &str) -> String {
+    match text.char_indices().nth(40) {
+        Some((at, _)) => format!("{:?}…", &text[..at]),
+        None => format!("{text:?}"),
+    }
+}
+
+fn unsupported(what: String) -> Error {
+    Error::Model(format!("{what}, which this engine does not run"))
+}
+
+/// A loaded network, planned for one input size, ready to run frame after frame.
+pub struct Network {
+    steps: Vec<Step>,
+    /// Buffers, each shared by tensors whose lifetimes do not overlap.
+    buffers: Vec<Vec<f32>>,
+    /// Buffer of each tensor.
+    buffer_of: Vec<usize>,
+    /// Length in floats of each tensor.
+    lens: Vec<usize>,
+    input: usize,
+    input_shape: Shape,
+    outputs: Vec<Output>,
+}
+
+impl Network {
+    /// Read and plan an ONNX file. `size` (height, width) fills the input dimensions the file leaves
+    /// open; where the file fixes them, `None` takes the file's.
+    pub fn load(bytes: &[u8], size: Option<(usize, usize)>) -> Result<Self> {
+        if bytes.is_empty() {
+            return Err(Error::Model("the model file is empty".into()));
+        }
+        if bytes.len() > MAX_MODEL_BYTES {
+            return Err(Error::Model(format!(
+                "the model file is larger than {} MB",
+                MAX_MODEL_BYTES >> 20
+            )));
+        }
+        let graph = onnx::read(bytes)?;
+        let plan = plan::plan(&graph, size)?;
+        let (sizes, buffer_of) =
+            plan::share_buffers(&plan.steps, &plan.lens, plan.input, &plan.outputs);
+        Ok(Network {
+            steps: plan.steps,
+            buffers: sizes.into_iter().map(|n| vec![0.0; n]).collect(),
+            buffer_of,
+            lens: plan.lens,
+            input: plan.input,
+            input_shape: plan.input_shape,
+            outputs: plan.outputs,
+        })
+    }
+
+    /// The input the network takes: height, width and channels, channels-last.
+    pub fn input_shape(&self) -> Shape {
+        self.input_shape
+    }
+
+    /// The graph's outputs, in file order, with their dimensions after the batch.
+    pub fn outputs(&self) -> &[Output] {
+        &self.outputs
+    }
+
+    /// Index of the first output with these dimensions (after the batch), and this name if given.
+    pub fn find_output(&self, name: Option<&str>, dims: &[usize]) -> Option<usize> {
+        self.outputs
+            .iter()
+            .position(|o| o.dims == dims && name.is_none_or(|n| n == o.name))
+    }
+
+    /// Run on `h*w*c` floats, channels-last (NHWC, whatever layout the file declares).
+    pub fn run(&mut self, input: &[f32]) -> Result<()> {
+        if input.len() != self.input_shape.len() {
+            return Err(Error::Model(format!(
+                "the network takes {} input values, not {}",
+                self.input_shape.len(),
+                input.len()
+            )));
+        }
+        let at = self.buffer_of[self.input];
+        self.buffers[at][..input.len()].copy_from_slice(input);
+        for step in &mut self.steps {
+            run::run_step(step, &mut self.buffers, &self.buffer_of);
+        }
+        Ok(())
+    }
+
+    /// The values of output `i` after the last [`Network::run`] (empty if there is no such output).
+    pub fn output(&self, i: usize) -> &[f32] {
+        match self.outputs.get(i) {
+            Some(o) => &self.buffers[self.buffer_of[o.tensor]][..self.lens[o.tensor]],
+            None => &[],
+        }
+    }
+}
