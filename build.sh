@@ -49,7 +49,7 @@ build() {
     js_tools
     node node_modules/binaryen/bin/wasm-opt -O3 www/pkg/unseen_bg.wasm -o www/pkg/unseen_bg.wasm
   fi
-  cp models/LICENSE-blazeface.txt www/models/
+  cp models/LICENSE-blazeface.txt models/LICENSE-retinaface.txt www/models/
   # The built-in demo picture: NASA's astronaut portrait (public domain), from the test photos.
   scripts/fetch.sh testdata
   rm -f www/demo/astronaut.png

@@ -1,6 +1,6 @@
 //! Build step for the site (run by `build.sh`): writes what the browser downloads, smaller than the
 //! sources it is made from.
-//! - Each BlazeFace model with its weights stored as float16 (half the bytes; the engine widens them
+//! - Each model (BlazeFace's two, RetinaFace) with its weights stored as float16 (half the bytes; the engine widens them
 //!   back to float32 at load; `tests/engine.rs` checks the outputs stay with the originals').
 //! - The demo picture as a JPEG without metadata instead of a PNG.
 //!

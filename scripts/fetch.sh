@@ -19,7 +19,7 @@ check() { # check FILE SHA256
 }
 
 npm_package() { # npm_package NAME VERSION SHA256 -> path of the .tgz in the cache
-  local tgz="$cache/$1-$2.tgz"
+  local tgz="$cache/${1//\//-}-$2.tgz"
   if [ ! -f "$tgz" ]; then
     command -v npm >/dev/null || die "npm is needed to fetch $1@$2 (install Node.js and npm)"
     local tmp; tmp="$(mktemp -d)"
@@ -111,6 +111,24 @@ testdata() {
     skimage/data/rocket.jpg:rocket.jpg:c2dd0de7c538df8d111e479619b129464d0269d0ae5fd18ca91d33a7fdfea95c \
     skimage/data/motorcycle_left.png:motorcycle_left.png:db18e9c4157617403c3537a6ba355dfeafe9a7eabb6b9b94cb33f6525dd49179 \
     skimage/data/lfw_subset.npy:lfw_subset.npy:9560ec2f5edfac01973f63a8a99d00053fecd11e21877e18038fbe500f8e872c
+  # Group photos (3 to 6 people each, faces about 200 px tall at 1920 px wide) shipped as demo
+  # pictures in @vladmandic/face-api (MIT): the photo evaluation shrinks them to faces of 10 px.
+  local tgz tmp i
+  tgz="$(npm_package @vladmandic/face-api 1.7.15 0d77fffeef362ef9c0939cf6c567f3a2e8e177f114fa257a3270cbd2e509b031)"
+  tmp="$(mktemp -d)"
+  tar -xzf "$tgz" -C "$tmp" package/demo package/LICENSE
+  local sums=(8ecae4b267b2d3169e06e00c7dee97097aa2a94635d45216f7732a5f4943cb51
+    7d2b60ae6f13bf30f422e04df87451081a02c83de469056f25afb44b7000c691
+    8eb081c9efb14370fa94d9feab9e5fbeafd19a627491853a80c2bf67f7ffa936
+    729efa5923061d40eb4ed5f267a18cc7b8ba6f852bb2757b16d8b7e4937476fc
+    6d45095ebb182d8f975c0790e0e4eefd86fbb40609cf4b271776d92e12662938
+    9baad80f9d5e306fb9b8c0913d44445f1e95848df317530efb03d0934c57ba87)
+  for i in 1 2 3 4 5 6; do
+    mv "$tmp/package/demo/sample$i.jpg" "$dest/group$i.jpg"
+    check "$dest/group$i.jpg" "${sums[$((i - 1))]}"
+  done
+  mv "$tmp/package/LICENSE" "$dest/LICENSE-face-api-samples.txt"
+  rm -rf "$tmp"
 }
 
 case "${1:-}" in

@@ -1,5 +1,7 @@
 // Writes www/precache.js for the service worker: every file the site serves (models and wasm
 // included) and a version that is the hash of their contents, so any change makes a new cache.
+// Files in LAZY are not fetched at install (they are not part of a first visit): the service worker
+// keeps each the first time a page asks for it.
 //   node scripts/precache.mjs [www]
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -7,6 +9,8 @@ import { join, relative } from "node:path";
 
 const root = process.argv[2] ?? new URL("../www", import.meta.url).pathname;
 const SKIP = new Set(["sw.js", "precache.js"]);
+/** The photo page's second detector: fetched when the first photo is opened. */
+const LAZY = new Set(["models/retinaface_mnet025.onnx"]);
 
 function walk(dir) {
   return readdirSync(dir).sort().flatMap((name) => {
@@ -23,5 +27,5 @@ for (const f of files) hash.update(f).update("\0").update(readFileSync(join(root
 const version = hash.digest("hex").slice(0, 16);
 writeFileSync(join(root, "precache.js"),
   "// Written by scripts/precache.mjs at build time: what the service worker caches.\n" +
-  `self.UNSEEN_PRECACHE = ${JSON.stringify({ version, files: ["./", ...files] }, null, 1)};\n`);
+  `self.UNSEEN_PRECACHE = ${JSON.stringify({ version, files: ["./", ...files.filter((f) => !LAZY.has(f))], lazy: files.filter((f) => LAZY.has(f)) }, null, 1)};\n`);
 console.log(`precache: ${files.length} files, version ${version}`);

@@ -7,6 +7,7 @@
 
 use wasm_bindgen::prelude::*;
 
+use crate::detect::photo::PhotoDetector;
 use crate::detect::{self, DetectOptions, Detector, Face};
 use crate::error::Error;
 use crate::frame::Frame;
@@ -36,10 +37,11 @@ pub fn face_length() -> usize {
     FACE_LEN
 }
 
-/// A BlazeFace detector built from the bytes of an ONNX model file.
+/// A BlazeFace detector built from the bytes of an ONNX model file, and for photos, the photo
+/// pipeline around it (with RetinaFace once `setPhotoModel` gives it).
 #[wasm_bindgen]
 pub struct FaceDetector {
-    inner: Detector,
+    photo: PhotoDetector,
     options: DetectOptions,
 }
 
@@ -51,14 +53,21 @@ impl FaceDetector {
         let options = DetectOptions { threshold, overlap }
             .validated()
             .map_err(js)?;
-        let inner = Detector::new(model).map_err(js)?;
-        Ok(FaceDetector { inner, options })
+        let photo = PhotoDetector::around(Detector::new(model).map_err(js)?);
+        Ok(FaceDetector { photo, options })
+    }
+
+    /// Give the photo pipeline its second detector, RetinaFace (the bytes of its ONNX file), which
+    /// finds the small faces of crowds and group thumbnails.
+    #[wasm_bindgen(js_name = setPhotoModel)]
+    pub fn set_photo_model(&mut self, model: &[u8]) -> Result<(), JsError> {
+        self.photo.set_retinaface(model).map_err(js)
     }
 
     /// Side of the square picture the network receives.
     #[wasm_bindgen(getter, js_name = inputSize)]
     pub fn input_size(&self) -> usize {
-        self.inner.input_size()
+        self.photo.detector_ref().input_size()
     }
 
     /// Change the score threshold and the overlap (IoU) above which boxes merge; both 0..1.
@@ -73,7 +82,11 @@ impl FaceDetector {
     /// Faces in an RGBA frame, best first, [`FACE_LEN`] numbers each.
     pub fn detect(&mut self, rgba: &[u8], width: u32, height: u32) -> Result<Vec<f32>, JsError> {
         let frame = Frame::new(rgba, width, height).map_err(js)?;
-        let faces = self.inner.detect(frame, self.options).map_err(js)?;
+        let faces = self
+            .photo
+            .detector()
+            .detect(frame, self.options)
+            .map_err(js)?;
         Ok(flatten(&faces))
     }
 
@@ -86,8 +99,7 @@ impl FaceDetector {
         height: u32,
     ) -> Result<Vec<f32>, JsError> {
         let frame = Frame::new(rgba, width, height).map_err(js)?;
-        let faces =
-            detect::photo::detect_photo(&mut self.inner, frame, self.options).map_err(js)?;
+        let faces = self.photo.detect(frame, self.options).map_err(js)?;
         Ok(flatten(&faces))
     }
 
@@ -101,15 +113,16 @@ impl FaceDetector {
         min_score: f32,
     ) -> Result<Vec<f32>, JsError> {
         let frame = Frame::new(rgba, width, height).map_err(js)?;
-        let raw = self.inner.candidates(frame, min_score).map_err(js)?;
-        let faces: Vec<Face> = raw.iter().map(|c| self.inner.to_face(c)).collect();
+        let detector = self.photo.detector();
+        let raw = detector.candidates(frame, min_score).map_err(js)?;
+        let faces: Vec<Face> = raw.iter().map(|c| detector.to_face(c)).collect();
         Ok(flatten(&faces))
     }
 
     /// The picture the network received last, as `inputSize`² RGBA pixels.
     #[wasm_bindgen(js_name = lastInput)]
     pub fn last_input(&self) -> Vec<u8> {
-        network_input(&self.inner)
+        network_input(self.photo.detector_ref())
     }
 }
 

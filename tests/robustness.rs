@@ -10,9 +10,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{hostile_corpus, Expect};
-use unseen::detect::photo::{detect_photo, PHOTO_THRESHOLD};
+use unseen::detect::photo::{PhotoDetector, PHOTO_THRESHOLD};
 use unseen::image_io::{decode, encode, OutputFormat};
-use unseen::{cover_faces, models, DetectOptions, Detector, RedactOptions};
+use unseen::{cover_faces, models, DetectOptions, RedactOptions};
 
 fn one_sentence(msg: &str) -> bool {
     !msg.is_empty() && !msg.contains('\n') && msg.len() < 200 && !msg.contains("panicked")
@@ -20,7 +20,7 @@ fn one_sentence(msg: &str) -> bool {
 
 #[test]
 fn the_library_processes_or_refuses_every_file_quickly() {
-    let mut d = Detector::new(models::FULL_RANGE).unwrap();
+    let mut d = PhotoDetector::new(models::FULL_RANGE, Some(models::RETINAFACE)).unwrap();
     let options = DetectOptions {
         threshold: PHOTO_THRESHOLD,
         ..Default::default()
@@ -28,8 +28,7 @@ fn the_library_processes_or_refuses_every_file_quickly() {
     for (name, bytes, expect) in hostile_corpus() {
         let started = Instant::now();
         let outcome = decode(&bytes).and_then(|mut img| {
-            let faces = detect_photo(
-                &mut d,
+            let faces = d.detect(
                 unseen::Frame::new(&img.rgba, img.width, img.height)?,
                 options,
             )?;

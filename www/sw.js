@@ -2,8 +2,11 @@
 // models — comes from a cache named after the build's content hash, so the site works with no
 // connection (a classroom with patchy wifi, airplane mode). A new build installs beside the old one
 // and waits; the page offers to reload into it. Only this site's own GET requests are answered.
+// The photo page's second detector is not fetched at install: it is kept the first time a photo is
+// opened (online), and from then on comes from the cache too.
 importScripts("precache.js");
-const { version, files } = self.UNSEEN_PRECACHE;
+const { version, files, lazy = [] } = self.UNSEEN_PRECACHE;
+const LAZY = new Set(lazy.map((f) => new URL(f, self.registration.scope).href));
 const CACHE = `unseen-${version}`;
 
 self.addEventListener("install", (event) => {
@@ -26,6 +29,11 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
-    return (await cache.match(request, { ignoreSearch: true })) ?? fetch(request);
+    const cached = await cache.match(request, { ignoreSearch: true });
+    if (cached) return cached;
+    const response = await fetch(request);
+    const url = new URL(request.url);
+    if (response.ok && LAZY.has(url.origin + url.pathname)) await cache.put(request, response.clone());
+    return response;
   })());
 });

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
-use unseen::detect::photo::detect_photo;
+use unseen::detect::photo::PhotoDetector;
 use unseen::image_io::{self, OutputFormat};
 use unseen::redact::{self, DEFAULT_MASK_SCALE};
 use unseen::{metadata, models, DetectOptions, Detector, Error, Face, Frame, RedactOptions};
@@ -65,10 +65,11 @@ enum Command {
 #[derive(clap::Args)]
 struct DetectionArgs {
     /// `live`: the short-range model over the whole image (close-ups, selfies);
-    /// `photo`: the photo pipeline, for groups, crowds and small faces.
+    /// `photo`: the photo pipeline (RetinaFace and BlazeFace full-range), for groups, crowds and
+    /// small faces.
     #[arg(long, value_enum, default_value_t = ModelArg::Photo)]
     model: ModelArg,
-    /// Minimum face probability, 0 to 1 [default: 0.6 for live, 0.7 for photo].
+    /// Minimum face probability, 0 to 1 [default: 0.6 for live, 0.75 for photo].
     #[arg(long)]
     threshold: Option<f32>,
 }
@@ -93,9 +94,14 @@ enum ShapeArg {
 }
 
 /// A detector for one pipeline.
+enum Pipeline {
+    Live(Detector),
+    Photo(Box<PhotoDetector>),
+}
+
+/// A detector for one pipeline, with its options.
 struct Finder {
-    model: ModelArg,
-    detector: Detector,
+    pipeline: Pipeline,
     options: DetectOptions,
 }
 
@@ -111,21 +117,20 @@ impl Finder {
             ..DetectOptions::default()
         }
         .validated()?;
-        let bytes = match args.model {
-            ModelArg::Live => models::SHORT_RANGE,
-            ModelArg::Photo => models::FULL_RANGE,
+        let pipeline = match args.model {
+            ModelArg::Live => Pipeline::Live(Detector::new(models::SHORT_RANGE)?),
+            ModelArg::Photo => Pipeline::Photo(Box::new(PhotoDetector::new(
+                models::FULL_RANGE,
+                Some(models::RETINAFACE),
+            )?)),
         };
-        Ok(Finder {
-            model: args.model,
-            detector: Detector::new(bytes)?,
-            options,
-        })
+        Ok(Finder { pipeline, options })
     }
 
     fn find(&mut self, frame: Frame<'_>) -> Result<Vec<Face>, Error> {
-        match self.model {
-            ModelArg::Live => self.detector.detect(frame, self.options),
-            ModelArg::Photo => detect_photo(&mut self.detector, frame, self.options),
+        match &mut self.pipeline {
+            Pipeline::Live(detector) => detector.detect(frame, self.options),
+            Pipeline::Photo(photo) => photo.detect(frame, self.options),
         }
     }
 }

@@ -662,3 +662,100 @@ pub fn hostile_corpus() -> Vec<(&'static str, Vec<u8>, Expect)> {
         ),
     ]
 }
+
+/// Faces in the six group photos (`groupN.jpg`, 1920 pixels wide), forehead to chin: proposed by
+/// two detectors at half size and every box checked by eye on the full photo (23 faces, none
+/// missed, none extra).
+pub const GROUP_FACES: [&[(f32, f32, f32, f32)]; 6] = [
+    &[
+        (826.0, 430.0, 208.0, 245.0),
+        (419.0, 353.0, 184.0, 250.0),
+        (1464.0, 209.0, 217.0, 226.0),
+    ],
+    &[
+        (1437.0, 156.0, 208.0, 235.0),
+        (361.0, 122.0, 177.0, 308.0),
+        (900.0, 232.0, 171.0, 229.0),
+    ],
+    &[
+        (1489.0, 287.0, 204.0, 300.0),
+        (591.0, 330.0, 201.0, 273.0),
+        (1072.0, 201.0, 233.0, 310.0),
+    ],
+    &[
+        (647.0, 57.0, 192.0, 243.0),
+        (984.0, 175.0, 181.0, 244.0),
+        (248.0, 195.0, 177.0, 245.0),
+        (1266.0, 148.0, 174.0, 235.0),
+    ],
+    &[
+        (368.0, 875.0, 204.0, 296.0),
+        (1422.0, 397.0, 184.0, 279.0),
+        (1106.0, 199.0, 176.0, 243.0),
+        (601.0, 426.0, 165.0, 240.0),
+        (780.0, 99.0, 166.0, 235.0),
+    ],
+    &[
+        (1477.0, 256.0, 222.0, 305.0),
+        (664.0, 320.0, 201.0, 322.0),
+        (249.0, 479.0, 219.0, 279.0),
+        (1169.0, 299.0, 205.0, 281.0),
+    ],
+];
+
+/// An image shrunk by area averaging (as a phone or a website makes a thumbnail) to `1/factor`.
+pub fn shrunk(img: &Img, factor: f32) -> Img {
+    let (w, h) = (
+        ((img.width as f32 / factor).round() as u32).max(1),
+        ((img.height as f32 / factor).round() as u32).max(1),
+    );
+    Img {
+        rgba: unseen::detect::resize_rgba(img.frame(), w, h),
+        width: w,
+        height: h,
+    }
+}
+
+/// The group photos at full size and shrunk 2, 4, 8, 12 and 16 times (faces from about 250 down to
+/// 13 pixels tall), and two crowd strips of them side by side (faces of about 12 to 25 pixels), with
+/// their faces. Returns (name, picture, faces).
+pub fn group_photos() -> Vec<(String, Img, Vec<(f32, f32, f32, f32)>)> {
+    let photos: Vec<Img> = (1..=6).map(|i| load(&format!("group{i}.jpg"))).collect();
+    let scaled =
+        |faces: &[(f32, f32, f32, f32)], f: f32, dx: f32, dy: f32| -> Vec<(f32, f32, f32, f32)> {
+            faces
+                .iter()
+                .map(|&(x, y, w, h)| (x / f + dx, y / f + dy, w / f, h / f))
+                .collect()
+        };
+    let mut out = Vec::new();
+    for (i, img) in photos.iter().enumerate() {
+        for f in [1.0, 2.0, 4.0, 8.0, 12.0, 16.0] {
+            let small = if f == 1.0 {
+                img.clone()
+            } else {
+                shrunk(img, f)
+            };
+            out.push((
+                format!("group{} 1/{f}", i + 1),
+                small,
+                scaled(GROUP_FACES[i], f, 0.0, 0.0),
+            ));
+        }
+    }
+    // Strips of crowd thumbnails: the six photos in a row on white, at 1/10 and at 1/15.
+    for f in [10.0, 15.0] {
+        let thumbs: Vec<Img> = photos.iter().map(|p| shrunk(p, f)).collect();
+        let width = thumbs.iter().map(|t| t.width + 4).sum::<u32>();
+        let height = thumbs.iter().map(|t| t.height).max().unwrap_or(1) + 8;
+        let mut strip = Img::filled(width, height, [255, 255, 255]);
+        let (mut x, mut faces) = (0u32, Vec::new());
+        for (i, t) in thumbs.iter().enumerate() {
+            strip.paste(t, x + 2, 4);
+            faces.extend(scaled(GROUP_FACES[i], f, (x + 2) as f32, 4.0));
+            x += t.width + 4;
+        }
+        out.push((format!("strip 1/{f}"), strip, faces));
+    }
+    out
+}

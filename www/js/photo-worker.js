@@ -7,6 +7,9 @@ import { download } from "./download.js";
 import { serveOps } from "./serve-ops.js";
 
 const MODEL = new URL("../models/face_detection_back_256x256.onnx", import.meta.url);
+/** The second detector, for the small faces of crowds and group thumbnails; fetched with the first
+ * photo (never on the live page's first visit), then kept by the service worker for offline use. */
+const PHOTO_MODEL = new URL("../models/retinaface_mnet025.onnx", import.meta.url);
 /** Faces are searched down to this score, so the page's threshold slider works without a new search. */
 const FLOOR = 0.5;
 const OVERLAP = 0.3;
@@ -27,7 +30,10 @@ const ops = {
     await init();
     if (!detector) {
       const bytes = await download(MODEL, (progress) => postMessage({ id, progress }));
-      detector = new FaceDetector(bytes, FLOOR, OVERLAP);
+      const photoBytes = await download(PHOTO_MODEL, (progress) => postMessage({ id, progress }));
+      const loaded = new FaceDetector(bytes, FLOOR, OVERLAP);
+      loaded.setPhotoModel(photoBytes);
+      detector = loaded;
     }
     return { floor: FLOOR };
   },

@@ -16,7 +16,7 @@ const bridge = new Bridge(new URL("./photo-worker.js", import.meta.url));
 let loaded = null;
 bridge.onfail = () => { loaded = null; };
 
-const settings = { threshold: 0.7, style: "solid", shape: "ellipse", maskScale: 1.3, format: "auto" };
+const settings = { threshold: 0.75, style: "solid", shape: "ellipse", maskScale: 1.3, format: "auto" };
 const photos = [];
 let nextKey = 1;
 let current = null;
