@@ -25,6 +25,18 @@ fn detector() -> MutexGuard<'static, Detector> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The photo pipeline (RetinaFace and BlazeFace full-range), built once.
+fn photo_pipeline() -> MutexGuard<'static, photo::PhotoDetector> {
+    static PHOTO: OnceLock<Mutex<photo::PhotoDetector>> = OnceLock::new();
+    PHOTO
+        .get_or_init(|| {
+            let d = photo::PhotoDetector::new(models::FULL_RANGE, Some(models::RETINAFACE));
+            Mutex::new(d.expect("the photo models load"))
+        })
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn live() -> MutexGuard<'static, LivePipeline> {
     static LIVE: OnceLock<Mutex<LivePipeline>> = OnceLock::new();
     LIVE.get_or_init(|| {
@@ -69,8 +81,8 @@ pub fn photo_bytes(data: &[u8]) {
     let frame = Frame::new(&decoded.rgba, w, h).expect("a decoded image is a valid frame");
     let mut d = detector();
     let mut faces = d.detect(frame, DetectOptions::default()).expect("detect");
-    faces.extend(photo::detect_photo(&mut d, frame, DetectOptions::default()).expect("photo"));
     drop(d);
+    faces.extend(photo_pipeline().detect(frame, DetectOptions::default()).expect("photo"));
     for f in &faces {
         assert!(
             f.rect.is_finite() && f.score.is_finite(),
@@ -233,7 +245,10 @@ pub fn model_bytes(data: &[u8]) {
     match detector.detect(frame, DetectOptions::default()) {
         Ok(faces) => {
             for f in &faces {
-                assert!(f.rect.is_finite() && f.score.is_finite(), "a face with non-finite numbers: {f:?}");
+                assert!(
+                    f.rect.is_finite() && f.score.is_finite(),
+                    "a face with non-finite numbers: {f:?}"
+                );
             }
         }
         Err(e) => one_sentence(&e),
