@@ -81,6 +81,8 @@ case "${1:-build}" in
     say "serving www/ on http://127.0.0.1:$PORT/"
     exec node scripts/serve.mjs "$PORT" www ;;
   test)
+    say "formatting (cargo fmt --check)"
+    cargo fmt --check || die "cargo fmt would change the files above: run cargo fmt"
     build
     say "Rust tests"
     cargo test --release

@@ -12,9 +12,10 @@ use std::process::ExitCode;
 use unseen::engine::onnx;
 use unseen::image_io::{self, OutputFormat};
 
-const MODELS: [&str; 2] = [
+const MODELS: [&str; 3] = [
     "face_detection_front_128x128.onnx",
     "face_detection_back_256x256.onnx",
+    "retinaface_mnet025.onnx",
 ];
 
 fn run(models: &Path, photos: &Path, www: &Path) -> Result<(), String> {

@@ -82,7 +82,11 @@ pub fn photo_bytes(data: &[u8]) {
     let mut d = detector();
     let mut faces = d.detect(frame, DetectOptions::default()).expect("detect");
     drop(d);
-    faces.extend(photo_pipeline().detect(frame, DetectOptions::default()).expect("photo"));
+    faces.extend(
+        photo_pipeline()
+            .detect(frame, DetectOptions::default())
+            .expect("photo"),
+    );
     for f in &faces {
         assert!(
             f.rect.is_finite() && f.score.is_finite(),

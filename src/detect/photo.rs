@@ -184,36 +184,48 @@ impl PhotoDetector {
             let single = lw <= RETINA_TILE && lh <= RETINA_TILE;
             // A thin photo gets thin tiles: no network runs over padding.
             let (tw, th) = (round_up(lw).min(RETINA_TILE), round_up(lh).min(RETINA_TILE));
-            let net = self.retina_net(th as usize, tw as usize)?;
             let stride = RETINA_TILE - RETINA_OVERLAP;
-            let mut tile_pixels = Vec::new();
-            for y0 in starts(lh, th.min(lh), stride) {
-                for x0 in starts(lw, tw.min(lw), stride) {
-                    let (cw, ch) = (tw.min(lw - x0), th.min(lh - y0));
-                    crop(level, x0, y0, cw, ch, &mut tile_pixels);
-                    let tile = Frame::new(&tile_pixels, cw, ch)?;
-                    for mut c in net.candidates(tile, floor)? {
-                        // Each level but the last answers for faces up to the tiles' overlap: larger
-                        // ones are found at the next level, at a size the model sees best.
-                        let too_large = !single && c.rect.w.max(c.rect.h) > RETINA_OVERLAP as f32;
-                        if too_large || cut_by_inner_edge(&c.rect, x0, y0, cw, ch, lw, lh) {
-                            continue;
-                        }
-                        c.score = calibrated_retina_score(c.score);
-                        let back = |p: Point| Point {
-                            x: (p.x + x0 as f32) / scale,
-                            y: (p.y + y0 as f32) / scale,
-                        };
-                        let corner = back(Point {
-                            x: c.rect.x,
-                            y: c.rect.y,
-                        });
-                        c.rect = Rect::new(corner.x, corner.y, c.rect.w / scale, c.rect.h / scale);
-                        c.keypoints = c.keypoints.map(back);
-                        out.push(c);
+            let origins: Vec<(u32, u32)> = starts(lh, th.min(lh), stride)
+                .into_iter()
+                .flat_map(|y0| {
+                    starts(lw, tw.min(lw), stride)
+                        .into_iter()
+                        .map(move |x0| (x0, y0))
+                })
+                .collect();
+            let tile = |net: &mut RetinaFace, (x0, y0): (u32, u32)| -> Result<Vec<Candidate>> {
+                let (cw, ch) = (tw.min(lw - x0), th.min(lh - y0));
+                let mut tile_pixels = Vec::new();
+                crop(level, x0, y0, cw, ch, &mut tile_pixels);
+                let mut kept = Vec::new();
+                for mut c in net.candidates(Frame::new(&tile_pixels, cw, ch)?, floor)? {
+                    // Each level but the last answers for faces up to the tiles' overlap: larger
+                    // ones are found at the next level, at a size the model sees best.
+                    let too_large = !single && c.rect.w.max(c.rect.h) > RETINA_OVERLAP as f32;
+                    if too_large || cut_by_inner_edge(&c.rect, x0, y0, cw, ch, lw, lh) {
+                        continue;
                     }
+                    c.score = calibrated_retina_score(c.score);
+                    let back = |p: Point| Point {
+                        x: (p.x + x0 as f32) / scale,
+                        y: (p.y + y0 as f32) / scale,
+                    };
+                    let corner = back(Point {
+                        x: c.rect.x,
+                        y: c.rect.y,
+                    });
+                    c.rect = Rect::new(corner.x, corner.y, c.rect.w / scale, c.rect.h / scale);
+                    c.keypoints = c.keypoints.map(back);
+                    kept.push(c);
                 }
-            }
+                Ok(kept)
+            };
+            let workers = parallelism().min(origins.len()).max(1);
+            let mut nets = self.retina_nets(th as usize, tw as usize, workers)?;
+            let per = origins.len().div_ceil(workers);
+            let found = over_chunks(&mut nets, &origins, per, &tile);
+            self.retina = nets;
+            out.extend(found?);
             if single {
                 break;
             }
@@ -222,26 +234,70 @@ impl PhotoDetector {
         Ok(out)
     }
 
-    /// The RetinaFace network planned for `h`×`w`, planning it if need be (the last two sizes kept).
-    fn retina_net(&mut self, h: usize, w: usize) -> Result<&mut RetinaFace> {
-        let at = match self.retina.iter().position(|n| n.size() == (h, w)) {
-            Some(at) => at,
-            None => {
-                let Some(bytes) = self.retina_model.as_deref() else {
-                    return Err(crate::error::Error::invalid(
-                        "no RetinaFace model was given",
-                    ));
-                };
-                let net = RetinaFace::load(bytes, h, w)?;
-                if self.retina.len() >= 2 {
-                    self.retina.remove(0);
-                }
-                self.retina.push(net);
-                self.retina.len() - 1
-            }
+    /// `count` RetinaFace networks planned for `h`×`w`: those already planned at that size, and
+    /// new ones; networks of other sizes are dropped.
+    fn retina_nets(&mut self, h: usize, w: usize, count: usize) -> Result<Vec<RetinaFace>> {
+        let mut nets: Vec<RetinaFace> = std::mem::take(&mut self.retina)
+            .into_iter()
+            .filter(|n| n.size() == (h, w))
+            .collect();
+        let Some(bytes) = self.retina_model.as_deref() else {
+            return Err(crate::error::Error::invalid(
+                "no RetinaFace model was given",
+            ));
         };
-        Ok(&mut self.retina[at])
+        while nets.len() < count {
+            nets.push(RetinaFace::load(bytes, h, w)?);
+        }
+        Ok(nets)
     }
+}
+
+/// Threads to search tiles on: every core natively, one in WebAssembly (the page runs photos in a
+/// worker of its own).
+fn parallelism() -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    return rayon::current_num_threads();
+    #[cfg(target_arch = "wasm32")]
+    return 1;
+}
+
+/// `tile` over `origins` in chunks of `per`, one network a chunk: the chunks in parallel natively.
+fn over_chunks<F>(
+    nets: &mut [RetinaFace],
+    origins: &[(u32, u32)],
+    per: usize,
+    tile: &F,
+) -> Result<Vec<Candidate>>
+where
+    F: Fn(&mut RetinaFace, (u32, u32)) -> Result<Vec<Candidate>> + Sync,
+{
+    let chunk = |(net, chunk): (&mut RetinaFace, &[(u32, u32)])| -> Result<Vec<Candidate>> {
+        let mut out = Vec::new();
+        for &origin in chunk {
+            out.extend(tile(net, origin)?);
+        }
+        Ok(out)
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    let parts: Vec<Result<Vec<Candidate>>> = {
+        use rayon::prelude::*;
+        nets.par_iter_mut()
+            .zip(origins.par_chunks(per))
+            .map(chunk)
+            .collect()
+    };
+    #[cfg(target_arch = "wasm32")]
+    let parts: Vec<Result<Vec<Candidate>>> = nets
+        .iter_mut()
+        .zip(origins.chunks(per))
+        .map(chunk)
+        .collect();
+    let mut out = Vec::new();
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
 }
 
 /// `v` rounded up to a multiple of [`SIZE_STEP`].

@@ -28,6 +28,8 @@ test("after one visit the site works offline, and nothing is requested after loa
     for (const f of ["/index.html", "/photo.html", "/pkg/unseen_bg.wasm", "/models/face_detection_back_256x256.onnx", "/models/face_detection_front_128x128.onnx", "/js/photo-worker.js"]) {
       assert.ok(cached.urls.includes(f), `${f} is cached`);
     }
+    // The photo page's second detector is not part of a first visit.
+    assert.ok(!cached.urls.includes("/models/retinaface_mnet025.onnx"), "the small-face detector waits for a photo");
 
     // The request counter: zero after load, and zero to any other site.
     await page.reload();
@@ -45,9 +47,31 @@ test("after one visit the site works offline, and nothing is requested after loa
     await page.setInputFiles("#files", PHOTO);
     await page.waitForSelector('#list li[data-status="ready"]', { timeout: 180_000 });
     assert.match(await page.textContent("#list li .photo-status"), /10 faces found/);
+    // No photo was opened online yet, so the small-face detector is not cached: the page says what
+    // that misses.
+    assert.ok(await page.isVisible("#small-faces"), "the page says small faces may be missed");
     // The worker's own requests (its code, the wasm, the model) are counted, and none left the site.
     assert.ok(Number(await page.getAttribute("#requests", "data-requests")) > 0, "the worker's requests are counted");
     assert.equal(await page.getAttribute("#requests", "data-foreign"), "0");
+
+    // Online, the first photo brings the small-face detector, and the service worker keeps it: offline
+    // again, a new visit to the photo page has it.
+    await context.setOffline(false);
+    await page.reload();
+    await page.setInputFiles("#files", PHOTO);
+    await page.waitForSelector('#list li[data-status="ready"]', { timeout: 180_000 });
+    assert.ok(!(await page.isVisible("#small-faces")), "the small-face detector was downloaded");
+    const kept = await page.evaluate(async () => {
+      const cache = await caches.open((await caches.keys()).find((k) => k.startsWith("unseen-")));
+      return (await cache.keys()).map((r) => new URL(r.url).pathname);
+    });
+    assert.ok(kept.includes("/models/retinaface_mnet025.onnx"), "the service worker kept the small-face detector");
+    await context.setOffline(true);
+    await page.reload();
+    await page.setInputFiles("#files", PHOTO);
+    await page.waitForSelector('#list li[data-status="ready"]', { timeout: 180_000 });
+    assert.match(await page.textContent("#list li .photo-status"), /10 faces found/);
+    assert.ok(!(await page.isVisible("#small-faces")), "offline, the kept small-face detector is used");
     await context.setOffline(false);
     assert.deepEqual(b.foreignRequests(), []);
     assert.deepEqual(b.errors, []);

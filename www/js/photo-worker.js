@@ -15,6 +15,8 @@ const FLOOR = 0.5;
 const OVERLAP = 0.3;
 
 let detector = null;
+/** Whether the photo pipeline has its second detector (RetinaFace) for small faces. */
+let smallFaces = false;
 const previews = new Map();
 
 function opened(bytes) {
@@ -30,12 +32,19 @@ const ops = {
     await init();
     if (!detector) {
       const bytes = await download(MODEL, (progress) => postMessage({ id, progress }));
-      const photoBytes = await download(PHOTO_MODEL, (progress) => postMessage({ id, progress }));
-      const loaded = new FaceDetector(bytes, FLOOR, OVERLAP);
-      loaded.setPhotoModel(photoBytes);
-      detector = loaded;
+      detector = new FaceDetector(bytes, FLOOR, OVERLAP);
     }
-    return { floor: FLOOR };
+    if (!smallFaces) {
+      // Offline before any photo was opened online, the second detector is not cached yet: photos
+      // are still searched, by BlazeFace alone, and the page says what that misses.
+      try {
+        detector.setPhotoModel(await download(PHOTO_MODEL, (progress) => postMessage({ id, progress })));
+        smallFaces = true;
+      } catch {
+        smallFaces = false;
+      }
+    }
+    return { floor: FLOOR, smallFaces };
   },
 
   /** Decode, read metadata, find faces (full-size pixels), and keep a preview under `key`. */

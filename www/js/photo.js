@@ -75,7 +75,9 @@ async function openPhoto(p) {
       throw new Error(`this file is ${(p.file.size / 1e6).toFixed(0)} MB; unseen opens photos up to ${MAX_FILE_BYTES / 1e6} MB`);
     }
     if (p.file.size === 0) throw new Error("the file is empty");
-    await loadDetector();
+    const { smallFaces } = await loadDetector();
+    $("small-faces").hidden = smallFaces;
+    if (!smallFaces) loaded = null; // try the download again with the next photo
     const started = performance.now();
     p.bytes = new Uint8Array(await p.file.arrayBuffer());
     const r = await bridge.call("open", { key: p.key, bytes: p.bytes, previewSide: PREVIEW_SIDE });
