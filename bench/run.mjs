@@ -169,6 +169,10 @@ function photoNative() {
 }
 
 const PEER_CALLS = Number(process.env.BENCH_PEER_CALLS ?? 200);
+const PROFILE_RUNS = Number(process.env.BENCH_PROFILE_RUNS ?? 50);
+const RETINA_CALLS = Number(process.env.BENCH_RETINA_CALLS ?? 20);
+/** RetinaFace is timed at the photo pipeline's tile size. */
+const RETINA_SIZE = 640;
 const MEMORY_FRAMES = Number(process.env.BENCH_MEMORY_FRAMES ?? 10000);
 
 /** Our detector against onnxruntime-web (wasm, one thread) on the same files and frame, interleaved. */
@@ -180,6 +184,7 @@ async function inferPeers() {
       "/peers/": join(ROOT, "bench/peers"),
       "/source-models/": join(ROOT, "models"),
       "/data/": join(ROOT, "tests/data/generated"),
+      "/photos/": join(ROOT, "tests/data/fetched"),
     },
   });
   try {
@@ -197,55 +202,92 @@ async function inferPeers() {
       },
     });
     const memory = await b.page.evaluate((n) => window.runMemoryBench({ frameUrl: "/data/two-faces.png", n }), MEMORY_FRAMES);
-    return { short: summary(r.short), full: summary(r.full), memory, errors: b.errors };
+    const profile = await b.page.evaluate((runs) => window.runProfileBench({ frameUrl: "/data/two-faces.png", runs }), PROFILE_RUNS);
+    const retina = await b.page.evaluate((n) => window.runRetinaBench({
+      modelUrl: "/source-models/retinaface_mnet025.onnx", photoUrl: "/photos/group5.jpg", size: RETINA_SIZE, n,
+    }), RETINA_CALLS);
+    const retinaSummary = {
+      size: RETINA_SIZE,
+      ours_p50: round(pct(retina.oursMs, 50)), ours_p95: round(pct(retina.oursMs, 95)),
+      peer_p50: round(pct(retina.peerMs, 50)), peer_p95: round(pct(retina.peerMs, 95)),
+      ratio_p50: round(pct(retina.oursMs, 50) / pct(retina.peerMs, 50)),
+    };
+    return { short: summary(r.short), full: summary(r.full), memory, profile, retina: retinaSummary, retinaProfile: retina.profile, errors: b.errors };
   } finally {
     await b.close();
   }
 }
 
-const peers = await inferPeers();
-const liveResult = await live();
-const leak = await leaks();
-const long = LONG_FRAMES > 0 ? await longRun() : null;
-const photoBrowser = await photoInBrowser();
-const photoCli = photoNative();
+/** BENCH_ONLY=peers (or a comma list of peers, live, leaks, long, photo) runs only those parts; the
+ *  rest print as not measured. */
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
+const part = async (name, run, empty) => (!ONLY || ONLY.has(name) ? run() : empty);
+const CPU = cpus()[0]?.model ?? "unknown CPU";
+console.log(`CPU: ${cpus().length} × ${CPU}; headless ${process.env.CHROMIUM}`);
+const peers = await part("peers", inferPeers, null);
+const liveResult = await part("live", live, null);
+const leak = await part("leaks", leaks, null);
+const long = LONG_FRAMES > 0 ? await part("long", longRun, null) : null;
+const photoBrowser = await part("photo", photoInBrowser, null);
+const photoCli = await part("photo", async () => photoNative(), null);
+const profileOf = (kinds, peak) => kinds.map((k) => ({ ...k, ms: round(k.ms, 3), gflops: round(k.gflops), share_of_peak: round(k.gflops / peak) }));
 const results = {
-  machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, headless ${process.env.CHROMIUM}`,
+  machine: `${cpus().length} × ${CPU}, headless ${process.env.CHROMIUM}`,
+  cpu: CPU,
   frames_per_mode: FRAMES,
-  live_see: liveResult.see,
-  live_protect: liveResult.protect,
-  short_infer_ms: peers.short,
-  full_infer_ms: peers.full,
-  wasm_memory_growth_bytes: peers.memory.growth,
-  wasm_memory: peers.memory,
-  live_uncovered_frames: leak.uncovered_frames,
+  live_see: liveResult?.see,
+  live_protect: liveResult?.protect,
+  short_infer_ms: peers?.short,
+  full_infer_ms: peers?.full,
+  retina_infer_ms: peers?.retina,
+  simd_peak_gflops: peers && round(peers.profile.peak_gflops),
+  profile: peers && {
+    short: profileOf(peers.profile.short, peers.profile.peak_gflops),
+    full: profileOf(peers.profile.full, peers.profile.peak_gflops),
+    retina: profileOf(peers.retinaProfile, peers.profile.peak_gflops),
+  },
+  wasm_memory_growth_bytes: peers?.memory.growth,
+  wasm_memory: peers?.memory,
+  live_uncovered_frames: leak?.uncovered_frames,
   live_leak_check: leak,
   live_long_run: long,
-  peer: "onnxruntime-web 1.30.0, wasm backend, 1 thread, same .onnx files and 640×480 frame",
+  peer: "onnxruntime-web 1.30.0, wasm backend, 1 thread, same .onnx files and 640×480 frame (RetinaFace: a 640×640 tile of a real photo)",
   second_peer: "MediaPipe face detection 0.4.1657300184 (@mediapipe/face_detection), CPU inference, its own short-range and sparse full-range models, whole detection, same frame",
-  live_frame_ms: liveResult.protect.frame_ms,
-  first_detection_ms: liveResult.first_detection_ms,
-  photo_12mp_ms: { browser: photoBrowser.total_ms, browser_open: photoBrowser.open_ms, browser_save: photoBrowser.save_ms, native: photoCli.ours_ms, deface_native: photoCli.deface_ms, faces: photoBrowser.faces },
-  page_bytes: liveResult.page_bytes,
+  live_frame_ms: liveResult?.protect.frame_ms,
+  first_detection_ms: liveResult?.first_detection_ms,
+  photo_12mp_ms: photoBrowser && { browser: photoBrowser.total_ms, browser_open: photoBrowser.open_ms, browser_save: photoBrowser.save_ms, native: photoCli.ours_ms, deface_native: photoCli.deface_ms, faces: photoBrowser.faces },
+  page_bytes: liveResult?.page_bytes,
   wasm_bytes: statSync(join(WWW, "pkg/unseen_bg.wasm")).size,
-  foreign_requests: liveResult.foreign_requests,
+  foreign_requests: liveResult?.foreign_requests,
 };
 
-const mediapipeText = (m) => (m.error ? `MediaPipe could not run: ${m.error}` : `MediaPipe p50 ${m.p50} ms, ratio ${m.ratio_p50}`);
-const ratioRow = (name, x) => [name, `${x.ours_p50} ms`, `p95 ${x.ours_p95} ms; onnxruntime-web p50 ${x.peer_p50} ms, p95 ${x.peer_p95} ms; ratio ${x.ratio_p50}; ${mediapipeText(x.mediapipe)}`];
+const mediapipeText = (m) => (!m ? "" : m.error ? `; MediaPipe could not run: ${m.error}` : `; MediaPipe p50 ${m.p50} ms, ratio ${m.ratio_p50}`);
+const ratioRow = (name, x) => [name, `${x.ours_p50} ms`, `p95 ${x.ours_p95} ms; onnxruntime-web p50 ${x.peer_p50} ms, p95 ${x.peer_p95} ms; ratio ${x.ratio_p50}${mediapipeText(x.mediapipe)}`];
+const profileRow = (name, kinds) => [`${name} profile`, "", kinds.map((k) => `${k.kind} ${k.ms} ms ${k.gflops} GFLOP/s (${Math.round(k.share_of_peak * 100)} % of peak)`).join("; ")];
 const rows = [
-  ratioRow("short-range (128)", results.short_infer_ms),
-  ratioRow("full-range (256)", results.full_infer_ms),
-  ["live, see mode", `${results.live_see.fps} fps`, `inference p50 ${results.live_see.infer_ms.p50} ms, p95 ${results.live_see.infer_ms.p95} ms`],
-  ["live, protect mode", `${results.live_protect.fps} fps`, `whole frame p50 ${results.live_frame_ms.p50} ms, p95 ${results.live_frame_ms.p95} ms`],
-  ["12 MP photo, browser", `${results.photo_12mp_ms.browser} ms`, `open ${photoBrowser.open_ms} ms (read, decode, find ${photoBrowser.faces} faces, preview) + save ${photoBrowser.save_ms} ms (decode, cover, encode, check)`],
-  ["12 MP photo, CLI", `${results.photo_12mp_ms.native} ms`, `unseen redact, whole process; ${photoCli.deface_ms === null ? photoCli.deface : `deface 1.5.0: ${photoCli.deface_ms} ms`}`],
-  ["wasm memory", `${peers.memory.growth} B growth`, `over ${peers.memory.frames} live frames after the first 100 (${(peers.memory.memoryAtEnd / 1e6).toFixed(1)} MB in all, mean ${peers.memory.meanFaces.toFixed(2)} faces per frame)`],
-  ["leak check", `${leak.uncovered_frames} frames`, `of ${leak.painted_frames_checked} painted in protect mode showed part of a face (${JSON.stringify(leak.leaks)}); ${leak.blurred_frames} blurred stand-ins`],
+  ...(peers ? [
+    ratioRow("short-range (128)", results.short_infer_ms),
+    ratioRow("full-range (256)", results.full_infer_ms),
+    ratioRow(`RetinaFace (${RETINA_SIZE})`, results.retina_infer_ms),
+    ["wasm f32x4 peak", `${results.simd_peak_gflops} GFLOP/s`, "multiply-add in registers, one thread"],
+    profileRow("short-range", results.profile.short),
+    profileRow("full-range", results.profile.full),
+    profileRow("RetinaFace", results.profile.retina),
+    ["wasm memory", `${peers.memory.growth} B growth`, `over ${peers.memory.frames} live frames after the first 100 (${(peers.memory.memoryAtEnd / 1e6).toFixed(1)} MB in all, mean ${peers.memory.meanFaces.toFixed(2)} faces per frame)`],
+  ] : []),
+  ...(liveResult ? [
+    ["live, see mode", `${results.live_see.fps} fps`, `inference p50 ${results.live_see.infer_ms.p50} ms, p95 ${results.live_see.infer_ms.p95} ms`],
+    ["live, protect mode", `${results.live_protect.fps} fps`, `whole frame p50 ${results.live_frame_ms.p50} ms, p95 ${results.live_frame_ms.p95} ms`],
+    ["first detection", `${results.first_detection_ms} ms`, "from navigation, camera started at once"],
+    ["page weight", `${(results.page_bytes.gzip / 1e6).toFixed(2)} MB gzip`, `${(results.page_bytes.raw / 1e6).toFixed(2)} MB raw, ${results.page_bytes.files} files`],
+  ] : []),
+  ...(photoBrowser ? [
+    ["12 MP photo, browser", `${results.photo_12mp_ms.browser} ms`, `open ${photoBrowser.open_ms} ms (read, decode, find ${photoBrowser.faces} faces, preview) + save ${photoBrowser.save_ms} ms (decode, cover, encode, check)`],
+    ["12 MP photo, CLI", `${results.photo_12mp_ms.native} ms`, `unseen redact, whole process; ${photoCli.deface_ms === null ? photoCli.deface : `deface 1.5.0: ${photoCli.deface_ms} ms`}`],
+  ] : []),
+  ...(leak ? [["leak check", `${leak.uncovered_frames} frames`, `of ${leak.painted_frames_checked} painted in protect mode showed part of a face (${JSON.stringify(leak.leaks)}); ${leak.blurred_frames} blurred stand-ins`]] : []),
   ...(long ? [["long run", `${long.frames} frames`, `${long.minutes} min: JS heap ${(long.js_heap_bytes.growth / 1e3).toFixed(0)} kB growth, wasm ${long.wasm_memory_bytes.growth} B growth, ${long.workers_started} worker(s) started`]] : []),
-  ["first detection", `${results.first_detection_ms} ms`, "from navigation, camera started at once"],
-  ["page weight", `${(results.page_bytes.gzip / 1e6).toFixed(2)} MB gzip`, `${(results.page_bytes.raw / 1e6).toFixed(2)} MB raw, ${results.page_bytes.files} files`],
 ];
-for (const [what, figure, detail] of rows) console.log(`${what.padEnd(20)} ${figure.padStart(16)}   ${detail}`);
+for (const [what, figure, detail] of rows) console.log(`${what.padEnd(22)} ${figure.padStart(16)}   ${detail}   [${CPU}]`);
 writeFileSync(join(ROOT, "bench/results.json"), JSON.stringify(results, null, 2) + "\n");
 console.log(JSON.stringify(results));

@@ -31,6 +31,63 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
+/// The machine's own peak for 4-wide float multiply-add in this module: `iterations` rounds of eight
+/// independent register-only updates. Returns the floating-point operations done (time the call to
+/// get the rate); the checksum keeps the loop from being optimised away.
+#[wasm_bindgen(js_name = simdPeakWork)]
+pub fn simd_peak_work(iterations: u32) -> f64 {
+    let (flops, checksum) = crate::engine::simd_peak_work(iterations);
+    flops + 0.0 * checksum as f64
+}
+
+/// The engine alone, for the bench: any model our engine runs, planned for one input size, run on
+/// channels-last floats, beside another runtime on the same file.
+#[wasm_bindgen]
+pub struct Engine {
+    net: crate::engine::Network,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Plan `model` for an input of `height`×`width` where the file leaves the size open.
+    #[wasm_bindgen(constructor)]
+    pub fn new(model: &[u8], height: usize, width: usize) -> Result<Engine, JsError> {
+        let net = crate::engine::Network::load(model, Some((height, width))).map_err(js)?;
+        Ok(Engine { net })
+    }
+
+    /// Run on `height*width*channels` floats, channels-last.
+    pub fn run(&mut self, input: &[f32]) -> Result<(), JsError> {
+        self.net.run(input).map_err(js)
+    }
+
+    /// [`Engine::run`] with every step timed by `clock`, as `FaceDetector.profile` reports it.
+    pub fn profile(&mut self, input: &[f32], clock: &js_sys::Function) -> Result<String, JsError> {
+        let mut now = || {
+            clock
+                .call0(&JsValue::NULL)
+                .ok()
+                .and_then(|v| v.as_f64())
+                .unwrap_or(f64::NAN)
+        };
+        let steps = self.net.run_profiled(input, &mut now).map_err(js)?;
+        Ok(profile_json(&steps))
+    }
+}
+
+fn profile_json(steps: &[crate::engine::StepProfile]) -> String {
+    let rows: Vec<String> = steps
+        .iter()
+        .map(|p| {
+            format!(
+                "{{\"kind\":\"{}\",\"steps\":{},\"flops\":{},\"ms\":{}}}",
+                p.kind, p.steps, p.flops, p.ms
+            )
+        })
+        .collect();
+    format!("[{}]", rows.join(","))
+}
+
 /// Numbers per face in arrays returned by `FaceDetector.detect` and `candidates`.
 #[wasm_bindgen(js_name = faceLength)]
 pub fn face_length() -> usize {
@@ -55,6 +112,28 @@ impl FaceDetector {
             .map_err(js)?;
         let photo = PhotoDetector::around(Detector::new(model).map_err(js)?);
         Ok(FaceDetector { photo, options })
+    }
+
+    /// One run of the network on an RGBA frame with every step timed by `clock` (a function returning
+    /// milliseconds, such as `performance.now`), summed per kind of step, as JSON:
+    /// `[{"kind": "1×1 conv", "steps": n, "flops": f, "ms": t}, ...]`. For the bench.
+    pub fn profile(
+        &mut self,
+        rgba: &[u8],
+        width: u32,
+        height: u32,
+        clock: &js_sys::Function,
+    ) -> Result<String, JsError> {
+        let frame = Frame::new(rgba, width, height).map_err(js)?;
+        let mut now = || {
+            clock
+                .call0(&JsValue::NULL)
+                .ok()
+                .and_then(|v| v.as_f64())
+                .unwrap_or(f64::NAN)
+        };
+        let steps = self.photo.detector().profile(frame, &mut now).map_err(js)?;
+        Ok(profile_json(&steps))
     }
 
     /// Give the photo pipeline its second detector, RetinaFace (the bytes of its ONNX file), which

@@ -4,7 +4,7 @@
 // and session.run (its output is not decoded, which favours it slightly). MediaPipe's own web face
 // detector (@mediapipe/face_detection, CPU inference; its own short-range model, and its sparse
 // full-range model rather than our 256 one): FaceDetection.send on a canvas, the whole detection.
-import init, { FaceDetector, LiveSession, holdBackFrames } from "/pkg/unseen.js";
+import init, { Engine, FaceDetector, LiveSession, holdBackFrames, simdPeakWork } from "/pkg/unseen.js";
 import * as ort from "/peers/ort/ort.wasm.min.mjs";
 
 ort.env.wasm.numThreads = 1;
@@ -101,6 +101,92 @@ window.runInferBench = async ({ frameUrl, n }) => {
     full: await compare("/source-models/face_detection_back_256x256.onnx", 256, "full", frame, n),
   };
 };
+/** The machine's peak for wasm f32x4 multiply-add (a register-only loop in our module), best of 5,
+ *  in GFLOP/s. */
+function simdPeak() {
+  simdPeakWork(1e6);
+  let best = 0;
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    const flops = simdPeakWork(2e7);
+    best = Math.max(best, flops / ((performance.now() - t) * 1e6));
+  }
+  return best;
+}
+
+/** Per kind of step, time and GFLOP/s summed over `runs` profiled runs (after 5 unprofiled ones). */
+function sumProfiles(runOnce, runs) {
+  for (let i = 0; i < 5; i++) runOnce();
+  const kinds = new Map();
+  for (let i = 0; i < runs; i++) {
+    for (const p of JSON.parse(runOnce())) {
+      const k = kinds.get(p.kind) ?? { kind: p.kind, steps: p.steps, flops: 0, ms: 0 };
+      k.flops += p.flops;
+      k.ms += p.ms;
+      kinds.set(p.kind, k);
+    }
+  }
+  return [...kinds.values()].map((k) => ({ kind: k.kind, steps: k.steps, ms: k.ms / runs, gflops: k.flops / (k.ms * 1e6) }));
+}
+
+/** A real photo as RetinaFace's input at `h`×`w`: channels-last for ours, channels-first for the
+ *  peer, blue-green-red less the training mean. */
+async function retinaInput(url, h, w) {
+  const bitmap = await createImageBitmap(await (await fetch(url)).blob(), { resizeWidth: w, resizeHeight: h });
+  const ctx = new OffscreenCanvas(w, h).getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(bitmap, 0, 0);
+  const px = ctx.getImageData(0, 0, w, h).data;
+  const nhwc = new Float32Array(h * w * 3), nchw = new Float32Array(h * w * 3);
+  const mean = [104, 117, 123];
+  for (let i = 0; i < h * w; i++) {
+    const bgr = [px[4 * i + 2], px[4 * i + 1], px[4 * i]];
+    for (let c = 0; c < 3; c++) {
+      nhwc[3 * i + c] = bgr[c] - mean[c];
+      nchw[c * h * w + i] = bgr[c] - mean[c];
+    }
+  }
+  return { nhwc, nchw };
+}
+
+/** RetinaFace at the photo pipeline's tile size: ours and onnxruntime-web interleaved, and our
+ *  profile. */
+window.runRetinaBench = async ({ modelUrl, photoUrl, size, n }) => {
+  await init();
+  const model = await bytes(modelUrl);
+  const ours = new Engine(model, size, size);
+  const session = await ort.InferenceSession.create(model, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+  const { nhwc, nchw } = await retinaInput(photoUrl, size, size);
+  const tensor = new ort.Tensor("float32", nchw, [1, 3, size, size]);
+  const oursMs = [], peerMs = [];
+  for (let i = 0; i < n + 3; i++) {
+    let t = performance.now();
+    ours.run(nhwc);
+    const a = performance.now() - t;
+    t = performance.now();
+    await session.run({ [session.inputNames[0]]: tensor });
+    const b = performance.now() - t;
+    if (i >= 3) { oursMs.push(a); peerMs.push(b); }
+  }
+  const profile = sumProfiles(() => ours.profile(nhwc, () => performance.now()), 5);
+  ours.free();
+  await session.release();
+  return { oursMs, peerMs, profile };
+};
+
+/** The peak, and the profile of each BlazeFace model on the frame. */
+window.runProfileBench = async ({ frameUrl, runs }) => {
+  await init();
+  const frame = await frameOf(frameUrl);
+  const peak = simdPeak();
+  const out = { peak_gflops: peak };
+  for (const [name, url] of [["short", "/source-models/face_detection_front_128x128.onnx"], ["full", "/source-models/face_detection_back_256x256.onnx"]]) {
+    const d = new FaceDetector(await bytes(url), 0.6, 0.3);
+    out[name] = sumProfiles(() => d.profile(frame.rgba, frame.width, frame.height, () => performance.now()), runs);
+    d.free();
+  }
+  return out;
+};
+
 /** `n` live frames through one LiveSession as fast as they run (protect mode, held back as the page
  *  does, every other second of simulated time, the frame shifted a little each time): wasm memory
  *  after warm-up and at the end. */

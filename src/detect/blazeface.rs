@@ -108,6 +108,11 @@ impl BlazeFace {
         self.variant
     }
 
+    /// The engine's network inside.
+    pub fn network(&mut self) -> &mut Network {
+        &mut self.net
+    }
+
     /// Run on `size*size*3` floats in `[-1, 1]`, NHWC (as [`crate::detect::letterbox_input`] makes).
     pub fn run(&mut self, input: &[f32]) -> Result<RawOutput<'_>> {
         self.net.run(input)?;

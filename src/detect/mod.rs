@@ -158,6 +158,18 @@ impl Detector {
         Ok(out)
     }
 
+    /// Run the network on `frame` once with each step timed by `clock` (milliseconds), per kind of
+    /// step: for the bench's profile.
+    pub fn profile(
+        &mut self,
+        frame: Frame<'_>,
+        clock: &mut dyn FnMut() -> f64,
+    ) -> Result<Vec<crate::engine::StepProfile>> {
+        let size = self.input_size();
+        self.letterbox = letterbox_input(frame, size, &mut self.input);
+        self.net.network().run_profiled(&self.input, clock)
+    }
+
     /// The anchor grid of the last frame: each distinct anchor centre (several anchors share one
     /// centre) in that frame's pixels, coarse layers after fine ones, and the number of anchors.
     /// Centres over the letterbox padding fall outside the frame. For the "how detection works" view.

@@ -251,7 +251,7 @@ mod f4 {
     }
 }
 
-use f4::F4;
+pub use f4::F4;
 
 /// Number of [`LANES`]-channel blocks holding `c` channels.
 pub fn blocks(c: usize) -> usize {

@@ -50,6 +50,39 @@ fn unsupported(what: String) -> Error {
     Error::Model(format!("{what}, which this engine does not run"))
 }
 
+/// Time and work of one kind of step in one run (see [`Network::run_profiled`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepProfile {
+    pub kind: &'static str,
+    pub steps: usize,
+    pub flops: f64,
+    pub ms: f64,
+}
+
+/// The machine's peak for 4-wide float multiply-add, measured: eight independent accumulators
+/// updated `iterations` times in registers (no memory traffic), `acc = acc · m + a`. Returns the
+/// floating-point operations done and a value that depends on every one of them, so the loop is not
+/// optimised away; the caller times the call.
+pub fn simd_peak_work(iterations: u32) -> (f64, f32) {
+    use kernels::F4;
+    let (m, a) = (F4::splat(0.999_999), F4::splat(1e-7));
+    let mut acc = [F4::splat(1.0); 8];
+    for _ in 0..iterations {
+        for x in acc.iter_mut() {
+            *x = a.mul_add(*x, m);
+        }
+    }
+    let mut sum = [0.0f32; 4];
+    for x in acc {
+        let mut v = [0.0; 4];
+        x.store(&mut v);
+        for (s, v) in sum.iter_mut().zip(v) {
+            *s += v;
+        }
+    }
+    (iterations as f64 * 8.0 * 4.0 * 2.0, sum.iter().sum())
+}
+
 /// A loaded network, planned for one input size, ready to run frame after frame.
 pub struct Network {
     steps: Vec<Step>,
@@ -111,6 +144,46 @@ impl Network {
 
     /// Run on `h*w*c` floats, channels-last (NHWC, whatever layout the file declares).
     pub fn run(&mut self, input: &[f32]) -> Result<()> {
+        self.load_input(input)?;
+        for step in &mut self.steps {
+            run::run_step(step, &mut self.buffers, &self.buffer_of);
+        }
+        Ok(())
+    }
+
+    /// [`Network::run`], timing each step with `clock` (milliseconds): per kind of step (see
+    /// [`run::Step::kind`]), its floating-point operations and the time it took, in order of first
+    /// appearance. For the bench's profile; never on a hot path.
+    pub fn run_profiled(
+        &mut self,
+        input: &[f32],
+        clock: &mut dyn FnMut() -> f64,
+    ) -> Result<Vec<StepProfile>> {
+        self.load_input(input)?;
+        let mut out: Vec<StepProfile> = Vec::new();
+        for step in &mut self.steps {
+            let started = clock();
+            run::run_step(step, &mut self.buffers, &self.buffer_of);
+            let ms = clock() - started;
+            let (kind, flops) = (step.kind(), step.flops());
+            match out.iter_mut().find(|p| p.kind == kind) {
+                Some(p) => {
+                    p.ms += ms;
+                    p.flops += flops;
+                    p.steps += 1;
+                }
+                None => out.push(StepProfile {
+                    kind,
+                    flops,
+                    ms,
+                    steps: 1,
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    fn load_input(&mut self, input: &[f32]) -> Result<()> {
         if input.len() != self.input_shape.len() {
             return Err(Error::Model(format!(
                 "the network takes {} input values, not {}",
@@ -120,9 +193,6 @@ impl Network {
         }
         let at = self.buffer_of[self.input];
         self.buffers[at][..input.len()].copy_from_slice(input);
-        for step in &mut self.steps {
-            run::run_step(step, &mut self.buffers, &self.buffer_of);
-        }
         Ok(())
     }
 

@@ -121,6 +121,45 @@ impl Step {
         }
     }
 
+    /// The kind of work this step does, for profiles: "1×1 conv", "k×k conv" (the first layer and
+    /// other dense windows), "depthwise", or the operator's name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Step::Dense { window, .. } if window.k == 1 && window.stride == 1 => "1×1 conv",
+            Step::Dense { .. } => "k×k conv",
+            Step::Depthwise { .. } => "depthwise",
+            Step::MaxPool { .. } => "max pool",
+            Step::Add { .. } => "add",
+            Step::Activate { .. } => "activation",
+            Step::PadChannels { .. } => "pad channels",
+            Step::Concat { .. } => "concat",
+            Step::Resize { .. } => "resize",
+            Step::Softmax { .. } => "softmax",
+        }
+    }
+
+    /// Floating-point operations one run of this step does (a multiply-add counts as two).
+    pub fn flops(&self) -> f64 {
+        let n = |s: &Shape| s.len() as f64;
+        match self {
+            Step::Dense {
+                shape,
+                window,
+                out_shape,
+                ..
+            } => 2.0 * (window.k * window.k * shape.c) as f64 * n(out_shape),
+            Step::Depthwise {
+                window, out_shape, ..
+            } => 2.0 * (window.k * window.k) as f64 * n(out_shape),
+            Step::MaxPool {
+                window, out_shape, ..
+            } => (window.k * window.k) as f64 * n(out_shape),
+            Step::Add { shape, .. } => n(shape),
+            Step::Activate { len, .. } | Step::Softmax { len, .. } => *len as f64,
+            Step::PadChannels { .. } | Step::Concat { .. } | Step::Resize { .. } => 0.0,
+        }
+    }
+
     /// Fold an activation into this step, if it computes values it can activate as it stores them.
     pub fn set_act(&mut self, new: Act) -> bool {
         match self {
