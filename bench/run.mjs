@@ -203,9 +203,9 @@ async function inferPeers() {
     });
     const memory = await b.page.evaluate((n) => window.runMemoryBench({ frameUrl: "/data/two-faces.png", n }), MEMORY_FRAMES);
     const profile = await b.page.evaluate((runs) => window.runProfileBench({ frameUrl: "/data/two-faces.png", runs }), PROFILE_RUNS);
-    const retina = await b.page.evaluate((n) => window.runRetinaBench({
-      modelUrl: "/source-models/retinaface_mnet025.onnx", photoUrl: "/photos/group5.jpg", size: RETINA_SIZE, n,
-    }), RETINA_CALLS);
+    const retina = await b.page.evaluate(([n, size]) => window.runRetinaBench({
+      modelUrl: "/source-models/retinaface_mnet025.onnx", photoUrl: "/photos/group5.jpg", size, n,
+    }), [RETINA_CALLS, RETINA_SIZE]);
     const retinaSummary = {
       size: RETINA_SIZE,
       ours_p50: round(pct(retina.oursMs, 50)), ours_p95: round(pct(retina.oursMs, 95)),

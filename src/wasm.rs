@@ -31,7 +31,7 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// The machine's own peak for 4-wide float multiply-add in this module: `iterations` rounds of eight
+/// The machine's own peak for 4-wide float multiply-add in this module: `iterations` rounds of twelve
 /// independent register-only updates. Returns the floating-point operations done (time the call to
 /// get the rate); the checksum keeps the loop from being optimised away.
 #[wasm_bindgen(js_name = simdPeakWork)]

@@ -75,7 +75,7 @@ impl Act {
     }
 
     #[inline(always)]
-    fn apply4(self, v: F4) -> F4 {
+    pub fn apply4(self, v: F4) -> F4 {
         match self {
             Act::None => v,
             Act::Relu => v.relu(),
@@ -403,19 +403,23 @@ pub fn dense(
     }
 }
 
-/// Depthwise k×k convolution (one filter per channel) with stride and zero padding, no bias.
-/// `weights` as [`pack_depthwise`]. Four channels at a time along a row, their 3×3 filters held in
-/// registers, when the channel count allows; any other shape takes the plain path.
+/// Depthwise k×k convolution (one filter per channel) with stride and zero padding, then `bias` and
+/// `act`. `weights` as [`pack_depthwise`]. Four channels at a time along a row, their 3×3 filters held
+/// in registers, two output pixels at a time at stride 1 (they share two of their three columns),
+/// when the channel count allows; any other shape takes the plain path.
+#[allow(clippy::too_many_arguments)]
 pub fn depthwise(
     input: &[f32],
     shape: Shape,
     window: Window,
     weights: &[f32],
+    bias: &[f32],
+    act: Act,
     out: &mut [f32],
     out_shape: Shape,
 ) {
     if window.k == 3 && shape.c % 4 == 0 {
-        return depthwise_3x3(input, shape, window, weights, out, out_shape);
+        return depthwise_3x3(input, shape, window, weights, bias, act, out, out_shape);
     }
     let (k, c) = (window.k, shape.c);
     for oy in 0..out_shape.h {
@@ -423,7 +427,7 @@ pub fn depthwise(
         for ox in 0..out_shape.w {
             let (x0, x1, kx0) = window.span(ox, window.pad_left, shape.w);
             let dst = &mut out[(oy * out_shape.w + ox) * c..][..c];
-            dst.fill(0.0);
+            dst.copy_from_slice(&bias[..c]);
             for (iy, ky) in (y0..y1).zip(ky0..) {
                 for (ix, kx) in (x0..x1).zip(kx0..) {
                     let x = &input[(iy * shape.w + ix) * c..][..c];
@@ -433,15 +437,23 @@ pub fn depthwise(
                     }
                 }
             }
+            if act != Act::None {
+                for d in dst.iter_mut() {
+                    *d = act.apply(*d);
+                }
+            }
         }
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn depthwise_3x3(
     input: &[f32],
     shape: Shape,
     window: Window,
     weights: &[f32],
+    bias: &[f32],
+    act: Act,
     out: &mut [f32],
     out_shape: Shape,
 ) {
@@ -462,16 +474,17 @@ fn depthwise_3x3(
         let (y0, y1, ky0) = window.span(oy, window.pad_top, shape.h);
         for cb in (0..c).step_by(4) {
             let w: [F4; 9] = std::array::from_fn(|t| F4::load(&weights[t * c + cb..]));
+            let b = F4::load(&bias[cb..]);
             let edge = |ox: usize, out_row: &mut [f32]| {
                 let (x0, x1, kx0) = window.span(ox, pad_left, shape.w);
-                let mut acc = F4::splat(0.0);
+                let mut acc = b;
                 for (iy, ky) in (y0..y1).zip(ky0..) {
                     for (ix, kx) in (x0..x1).zip(kx0..) {
                         acc =
                             acc.mul_add(F4::load(&input[iy * row + ix * c + cb..]), w[ky * 3 + kx]);
                     }
                 }
-                acc.store(&mut out_row[ox * c + cb..]);
+                act.apply4(acc).store(&mut out_row[ox * c + cb..]);
             };
             if y1 - y0 < 3 {
                 for ox in 0..out_shape.w {
@@ -485,26 +498,46 @@ fn depthwise_3x3(
             let rows = &input[y0 * row + cb..];
             let (r0, rest) = rows.split_at(row);
             let (r1, r2) = rest.split_at(row);
-            for ox in first_inner..end_inner {
-                let p = (ox * stride - pad_left) * c;
-                let (s0, s1, s2) = (
-                    &r0[p..p + 2 * c + 4],
-                    &r1[p..p + 2 * c + 4],
-                    &r2[p..p + 2 * c + 4],
-                );
-                let mut acc = F4::splat(0.0);
-                for (s, w) in [s0, s1, s2].into_iter().zip(w.chunks_exact(3)) {
-                    acc = acc.mul_add(F4::load(s), w[0]);
-                    acc = acc.mul_add(F4::load(&s[c..]), w[1]);
-                    acc = acc.mul_add(F4::load(&s[2 * c..]), w[2]);
+            let mut ox = first_inner;
+            if stride == 1 {
+                // Two outputs from four input columns.
+                while ox + 2 <= end_inner {
+                    let p = (ox - pad_left) * c;
+                    let (mut a0, mut a1) = (b, b);
+                    for (r, w) in [r0, r1, r2].into_iter().zip(w.chunks_exact(3)) {
+                        let s = &r[p..p + 3 * c + 4];
+                        let (x0, x1, x2, x3) = (
+                            F4::load(s),
+                            F4::load(&s[c..]),
+                            F4::load(&s[2 * c..]),
+                            F4::load(&s[3 * c..]),
+                        );
+                        a0 = a0.mul_add(x0, w[0]).mul_add(x1, w[1]).mul_add(x2, w[2]);
+                        a1 = a1.mul_add(x1, w[0]).mul_add(x2, w[1]).mul_add(x3, w[2]);
+                    }
+                    act.apply4(a0).store(&mut out_row[ox * c + cb..]);
+                    act.apply4(a1).store(&mut out_row[(ox + 1) * c + cb..]);
+                    ox += 2;
                 }
-                acc.store(&mut out_row[ox * c + cb..]);
+            }
+            for ox in ox..end_inner {
+                let p = (ox * stride - pad_left) * c;
+                let mut acc = b;
+                for (r, w) in [r0, r1, r2].into_iter().zip(w.chunks_exact(3)) {
+                    let s = &r[p..p + 2 * c + 4];
+                    acc = acc
+                        .mul_add(F4::load(s), w[0])
+                        .mul_add(F4::load(&s[c..]), w[1])
+                        .mul_add(F4::load(&s[2 * c..]), w[2]);
+                }
+                act.apply4(acc).store(&mut out_row[ox * c + cb..]);
             }
         }
     }
 }
 
-/// Max-pooling over k×k windows with stride; padding never wins (it counts as −∞).
+/// Max-pooling over k×k windows with stride; padding never wins (it counts as −∞). Four channels at
+/// a time when the channel count allows.
 pub fn max_pool(input: &[f32], shape: Shape, window: Window, out: &mut [f32], out_shape: Shape) {
     let c = shape.c;
     for oy in 0..out_shape.h {
@@ -512,6 +545,18 @@ pub fn max_pool(input: &[f32], shape: Shape, window: Window, out: &mut [f32], ou
         for ox in 0..out_shape.w {
             let (x0, x1, _) = window.span(ox, window.pad_left, shape.w);
             let dst = &mut out[(oy * out_shape.w + ox) * c..][..c];
+            if c % 4 == 0 && y1 > y0 && x1 > x0 {
+                for cb in (0..c).step_by(4) {
+                    let mut acc = F4::load(&input[(y0 * shape.w + x0) * c + cb..]);
+                    for iy in y0..y1 {
+                        for ix in x0..x1 {
+                            acc = acc.max(F4::load(&input[(iy * shape.w + ix) * c + cb..]));
+                        }
+                    }
+                    acc.store(&mut dst[cb..]);
+                }
+                continue;
+            }
             dst.fill(f32::NEG_INFINITY);
             for iy in y0..y1 {
                 for ix in x0..x1 {
@@ -549,15 +594,6 @@ pub fn add(a: &[f32], b: &[f32], bc: usize, out: &mut [f32], c: usize, act: Act)
 pub fn activate(x: &[f32], out: &mut [f32], act: Act) {
     for (d, a) in out.iter_mut().zip(x) {
         *d = act.apply(*a);
-    }
-}
-
-/// Bias and activation over a channels-last tensor, in place (after a depthwise convolution).
-pub fn bias_act(out: &mut [f32], bias: &[f32], act: Act) {
-    for px in out.chunks_exact_mut(bias.len()) {
-        for (v, b) in px.iter_mut().zip(bias) {
-            *v = act.apply(*v + b);
-        }
     }
 }
 
@@ -750,28 +786,19 @@ mod tests {
     fn check_depthwise(shape: Shape, window: Window, out_shape: Shape, seed: u32) {
         let input = numbers(shape.len(), seed);
         let weights = numbers(shape.c * window.k * window.k, seed + 1);
-        let mut out = vec![0.0; out_shape.len()];
-        depthwise(
-            &input,
-            shape,
-            window,
-            &pack_depthwise(&weights, shape.c, window.k),
-            &mut out,
-            out_shape,
+        let bias = numbers(shape.c, seed + 2);
+        let packed = pack_depthwise(&weights, shape.c, window.k);
+        let expected = reference_conv(
+            &input, shape, window, &weights, &bias, shape.c, true, out_shape,
         );
-        close(
-            &out,
-            &reference_conv(
-                &input,
-                shape,
-                window,
-                &weights,
-                &[],
-                shape.c,
-                true,
-                out_shape,
-            ),
-        );
+        for act in [Act::None, Act::Leaky(0.1)] {
+            let mut out = vec![0.0; out_shape.len()];
+            depthwise(
+                &input, shape, window, &packed, &bias, act, &mut out, out_shape,
+            );
+            let expected: Vec<f32> = expected.iter().map(|&v| act.apply(v)).collect();
+            close(&out, &expected);
+        }
     }
 
     #[test]
@@ -794,7 +821,14 @@ mod tests {
 
     #[test]
     fn depthwise_3x3_fast_path_matches_the_definition() {
-        for (stride, pad, h, w) in [(1, 1, 7, 9), (2, 0, 8, 6), (2, 1, 9, 5), (1, 0, 3, 3)] {
+        for (stride, pad, h, w) in [
+            (1, 1, 7, 9),
+            (1, 1, 5, 8),
+            (1, 0, 6, 7),
+            (2, 0, 8, 6),
+            (2, 1, 9, 5),
+            (1, 0, 3, 3),
+        ] {
             let window = Window {
                 k: 3,
                 stride,

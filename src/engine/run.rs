@@ -223,12 +223,11 @@ pub fn run_step(step: &mut Step, buffers: &mut [Vec<f32>], buffer_of: &[usize]) 
                 *shape,
                 *window,
                 weights,
+                bias,
+                *act,
                 y,
                 *out_shape,
             );
-            if bias.iter().any(|b| *b != 0.0) || *act != Act::None {
-                kernels::bias_act(y, bias, *act);
-            }
         }
         Step::MaxPool {
             input,
