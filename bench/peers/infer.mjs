@@ -4,8 +4,13 @@
 // and session.run (its output is not decoded, which favours it slightly). MediaPipe's own web face
 // detector (@mediapipe/face_detection, CPU inference; its own short-range model, and its sparse
 // full-range model rather than our 256 one): FaceDetection.send on a canvas, the whole detection.
-import init, { Engine, FaceDetector, LiveSession, holdBackFrames, simdPeakWork } from "/pkg/unseen.js";
+// The same build the site's workers pick (relaxed SIMD where the browser runs it).
+import { loadWasm, relaxedSimd } from "/js/unseen-wasm.js";
 import * as ort from "/peers/ort/ort.wasm.min.mjs";
+
+const { Engine, FaceDetector, LiveSession, holdBackFrames, simdPeakWork, instance } = await loadWasm();
+const init = async () => instance;
+window.relaxedSimd = relaxedSimd;
 
 ort.env.wasm.numThreads = 1;
 ort.env.wasm.simd = true;

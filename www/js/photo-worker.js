@@ -2,9 +2,12 @@
 // photos from their files' bytes (decode, turn upright, read metadata, find faces, make a preview),
 // draws covers on previews, and saves covered copies, then reads the saved bytes back to check them.
 // Full-size pixels live here only while one photo is worked on; previews are kept by key.
-import init, { FaceDetector, Photo, metadataOf, redact } from "../pkg/unseen.js";
+import { loadWasm } from "./unseen-wasm.js";
 import { download } from "./download.js";
 import { serveOps } from "./serve-ops.js";
+
+/** The wasm package's exports, once the first load has brought them. */
+let FaceDetector, Photo, metadataOf, redact;
 
 const MODEL = new URL("../models/face_detection_back_256x256.onnx", import.meta.url);
 /** The second detector, for the small faces of crowds and group thumbnails; fetched with the first
@@ -29,7 +32,7 @@ function opened(bytes) {
 
 const ops = {
   async load(_args, id) {
-    await init();
+    ({ FaceDetector, Photo, metadataOf, redact } = await loadWasm());
     if (!detector) {
       const bytes = await download(MODEL, (progress) => postMessage({ id, progress }));
       detector = new FaceDetector(bytes, FLOOR, OVERLAP);

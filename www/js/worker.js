@@ -1,9 +1,12 @@
 // The live page's worker, the only JavaScript on that page that touches the wasm package. Holds the live session (detector, tracker,
 // cover options); receives frames as ImageBitmaps and returns their pixels — covered when asked —
 // with the faces found. One message at a time; every reply names the request it answers.
-import init, { LiveSession, holdBackFrames } from "../pkg/unseen.js";
+import { loadWasm } from "./unseen-wasm.js";
 import { download } from "./download.js";
 import { serveOps } from "./serve-ops.js";
+
+/** The wasm package's exports, once the first load has brought it. */
+let LiveSession, holdBackFrames;
 
 const MODELS = {
   short: new URL("../models/face_detection_front_128x128.onnx", import.meta.url),
@@ -18,7 +21,8 @@ let ctx = null;
 
 const ops = {
   async load({ model, threshold, overlap, style, shape, maskScale }, id) {
-    const wasm = await init();
+    let wasm;
+    ({ LiveSession, holdBackFrames, instance: wasm } = await loadWasm());
     // For the bench's long run: how much memory the wasm instance holds.
     self.wasmMemoryBytes = () => wasm.memory.buffer.byteLength;
     const bytes = await download(MODELS[model] ?? MODELS.short, (progress) => postMessage({ id, progress }));
