@@ -102,6 +102,16 @@ impl Network {
     /// Read and plan an ONNX file. `size` (height, width) fills the input dimensions the file leaves
     /// open; where the file fixes them, `None` takes the file's.
     pub fn load(bytes: &[u8], size: Option<(usize, usize)>) -> Result<Self> {
+        Self::load_planned(bytes, size, true)
+    }
+
+    /// [`Network::load`] with no step fused into another: the reference fused plans are checked
+    /// against.
+    pub fn load_unfused(bytes: &[u8], size: Option<(usize, usize)>) -> Result<Self> {
+        Self::load_planned(bytes, size, false)
+    }
+
+    fn load_planned(bytes: &[u8], size: Option<(usize, usize)>, fuse: bool) -> Result<Self> {
         if bytes.is_empty() {
             return Err(Error::Model("the model file is empty".into()));
         }
@@ -112,7 +122,11 @@ impl Network {
             )));
         }
         let graph = onnx::read(bytes)?;
-        let plan = plan::plan(&graph, size)?;
+        let plan = if fuse {
+            plan::plan(&graph, size)?
+        } else {
+            plan::plan_unfused(&graph, size)?
+        };
         let (sizes, buffer_of) =
             plan::share_buffers(&plan.steps, &plan.lens, plan.input, &plan.outputs);
         Ok(Network {
@@ -202,6 +216,101 @@ impl Network {
         match self.outputs.get(i) {
             Some(o) => &self.buffers[self.buffer_of[o.tensor]][..self.lens[o.tensor]],
             None => &[],
+        }
+    }
+}
+
+/// The planner's promises, checked on the real models: no two tensors alive at once share a buffer,
+/// and the fused plan computes what the unfused graph does.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::models;
+
+    fn networks() -> [(&'static str, &'static [u8], Option<(usize, usize)>); 3] {
+        [
+            ("short-range", models::SHORT_RANGE, None),
+            ("full-range", models::FULL_RANGE, None),
+            ("RetinaFace", models::RETINAFACE, Some((160, 224))),
+        ]
+    }
+
+    fn input(len: usize) -> Vec<f32> {
+        let mut s = 7u32;
+        (0..len)
+            .map(|_| {
+                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (s >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_two_live_tensors_share_a_buffer() {
+        for (name, bytes, size) in networks() {
+            let net = Network::load(bytes, size).unwrap();
+            let n = net.lens.len();
+            // Each tensor lives from the step that writes it (0 for the input) to the last that reads
+            // it; the outputs live to the end.
+            let mut born = vec![usize::MAX; n];
+            let mut dies = vec![0usize; n];
+            born[net.input] = 0;
+            for (i, step) in net.steps.iter().enumerate() {
+                born[step.output()] = born[step.output()].min(i + 1);
+                for t in step.inputs() {
+                    dies[t] = dies[t].max(i + 1);
+                }
+            }
+            for o in &net.outputs {
+                dies[o.tensor] = usize::MAX;
+            }
+            let live: Vec<usize> = (0..n).filter(|&t| born[t] != usize::MAX).collect();
+            assert!(live.len() > 20, "{name}: {} tensors", live.len());
+            let mut shared = 0;
+            for (k, &a) in live.iter().enumerate() {
+                assert!(
+                    net.buffers[net.buffer_of[a]].len() >= net.lens[a],
+                    "{name}: tensor {a} does not fit its buffer"
+                );
+                for &b in &live[k + 1..] {
+                    if net.buffer_of[a] != net.buffer_of[b] {
+                        continue;
+                    }
+                    shared += 1;
+                    let (da, db) = (dies[a].max(born[a]), dies[b].max(born[b]));
+                    assert!(
+                        da < born[b] || db < born[a],
+                        "{name}: tensors {a} and {b} share a buffer while both alive"
+                    );
+                }
+            }
+            // The check would find nothing if no buffer were ever shared.
+            assert!(shared > 0, "{name}: no buffer is shared at all");
+        }
+    }
+
+    #[test]
+    fn fused_plans_compute_what_the_unfused_graph_does() {
+        for (name, bytes, size) in networks() {
+            let mut fused = Network::load(bytes, size).unwrap();
+            let mut plain = Network::load_unfused(bytes, size).unwrap();
+            assert!(
+                fused.steps.len() < plain.steps.len(),
+                "{name}: nothing was fused"
+            );
+            let x = input(fused.input_shape().len());
+            fused.run(&x).unwrap();
+            plain.run(&x).unwrap();
+            for i in 0..fused.outputs().len() {
+                let (a, b) = (fused.output(i), plain.output(i));
+                assert_eq!(a.len(), b.len());
+                for (j, (a, b)) in a.iter().zip(b).enumerate() {
+                    assert!(
+                        (a - b).abs() <= 1e-4 * b.abs().max(1.0),
+                        "{name} output {i} at {j}: {a} vs {b}"
+                    );
+                }
+            }
         }
     }
 }

@@ -60,7 +60,13 @@ pub struct Plan {
 /// Plan `graph` for an input of `size` (height, width) where the file leaves them open; a file that
 /// fixes them is planned at its own size, and a `size` that disagrees is refused.
 pub fn plan(graph: &Graph, size: Option<(usize, usize)>) -> Result<Plan> {
-    Planner::plan(graph, size)
+    Planner::plan(graph, size, true)
+}
+
+/// [`plan`] with no step fused into another (each activation and Add a step of its own): the
+/// reference the fused plan is checked against.
+pub fn plan_unfused(graph: &Graph, size: Option<(usize, usize)>) -> Result<Plan> {
+    Planner::plan(graph, size, false)
 }
 
 struct Planner<'g> {
@@ -76,6 +82,8 @@ struct Planner<'g> {
     viewed: Vec<usize>,
     /// Floats needed so far (see [`MAX_FLOATS`]).
     floats: usize,
+    /// Whether activations and skip connections are folded into the step before.
+    fuse: bool,
 }
 
 /// A list from the file, as it may appear in a message: its first few values.
@@ -138,7 +146,7 @@ fn ints_constant(values: Vec<i64>) -> Constant {
 }
 
 impl<'g> Planner<'g> {
-    fn plan(graph: &'g Graph, size: Option<(usize, usize)>) -> Result<Plan> {
+    fn plan(graph: &'g Graph, size: Option<(usize, usize)>, fuse: bool) -> Result<Plan> {
         if graph.nodes.len() > MAX_NODES {
             return Err(Error::Model("its graph has too many operators".into()));
         }
@@ -160,6 +168,7 @@ impl<'g> Planner<'g> {
             lens: Vec::new(),
             viewed: Vec::new(),
             floats: 0,
+            fuse,
         };
         let [(input_name, dims)] = &graph.inputs[..] else {
             return Err(Error::Model("it does not have exactly one input".into()));
@@ -319,7 +328,8 @@ impl<'g> Planner<'g> {
     /// Whether input `i` of `node` was written by the last step and is read by this node only, so
     /// the node can be folded into that step.
     fn fusable(&self, node: &Node, i: usize, id: usize) -> bool {
-        self.uses_of(node, i) == 1
+        self.fuse
+            && self.uses_of(node, i) == 1
             && !self.viewed.contains(&id)
             && self.steps.last().is_some_and(|s| s.output() == id)
     }
