@@ -96,6 +96,8 @@ case "${1:-build}" in
     say "formatting (cargo fmt --check)"
     cargo fmt --check || die "cargo fmt would change the files above: run cargo fmt"
     build
+    say "lints (cargo clippy, warnings are errors)"
+    cargo clippy --release --all-targets --quiet -- -D warnings
     say "Rust tests"
     cargo test --release
     say "making the fake-camera clip from real photos"

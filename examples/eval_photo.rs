@@ -10,12 +10,10 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::Img;
+use common::{Boxes, Img};
 use std::time::Instant;
 use unseen::detect::photo::{PhotoDetector, PHOTO_THRESHOLD};
 use unseen::{models, DetectOptions};
-
-type Boxes = Vec<(f32, f32, f32, f32)>;
 
 /// Face heights (pixels) each bucket holds, from its lower bound.
 const BUCKETS: [(f32, &str); 4] = [

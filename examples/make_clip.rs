@@ -116,7 +116,7 @@ struct Y4m(std::io::BufWriter<std::fs::File>);
 impl Y4m {
     fn create(path: &std::path::Path, width: u32, height: u32) -> std::io::Result<Y4m> {
         let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
-        write!(f, "YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n")?;
+        writeln!(f, "YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg")?;
         Ok(Y4m(f))
     }
 

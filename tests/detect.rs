@@ -222,8 +222,7 @@ fn candidates_refuse_a_minimum_score_outside_0_to_1() {
     for bad in [f32::NAN, -0.1, 1.5, f32::INFINITY] {
         let err = d
             .candidates(img.frame(), bad)
-            .err()
-            .expect("refused")
+            .expect_err("refused")
             .to_string();
         assert_eq!(err, "the minimum score must be a number from 0 to 1");
     }

@@ -95,7 +95,7 @@ enum ShapeArg {
 
 /// A detector for one pipeline.
 enum Pipeline {
-    Live(Detector),
+    Live(Box<Detector>),
     Photo(Box<PhotoDetector>),
 }
 
@@ -118,7 +118,7 @@ impl Finder {
         }
         .validated()?;
         let pipeline = match args.model {
-            ModelArg::Live => Pipeline::Live(Detector::new(models::SHORT_RANGE)?),
+            ModelArg::Live => Pipeline::Live(Box::new(Detector::new(models::SHORT_RANGE)?)),
             ModelArg::Photo => Pipeline::Photo(Box::new(PhotoDetector::new(
                 models::FULL_RANGE,
                 Some(models::RETINAFACE),

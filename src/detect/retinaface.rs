@@ -73,7 +73,11 @@ fn prior_count(h: usize, w: usize) -> usize {
 impl RetinaFace {
     /// Plan the model for an input of `height`×`width` pixels (multiples of [`SIZE_STEP`]).
     pub fn load(bytes: &[u8], height: usize, width: usize) -> Result<Self> {
-        if height == 0 || width == 0 || height % SIZE_STEP != 0 || width % SIZE_STEP != 0 {
+        if height == 0
+            || width == 0
+            || !height.is_multiple_of(SIZE_STEP)
+            || !width.is_multiple_of(SIZE_STEP)
+        {
             return Err(Error::invalid(format!(
                 "RetinaFace's input must be a multiple of {SIZE_STEP} pixels on each side"
             )));

@@ -26,6 +26,10 @@ impl Shape {
         self.h * self.w * self.c
     }
 
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
     /// [`Shape::len`], or None when it overflows (shapes read from a file are checked with this).
     pub fn checked_len(self) -> Option<usize> {
         self.h.checked_mul(self.w)?.checked_mul(self.c)
@@ -151,7 +155,7 @@ impl Epilogue<'_> {
     }
 
     /// The same epilogue for the pixels from `first` on (a row of a larger output).
-    fn from_pixel(&self, first: usize) -> Self {
+    fn at_pixel(&self, first: usize) -> Self {
         Epilogue {
             residual: self.residual.map(|(r, rc)| (&r[first * rc..], rc)),
             act: self.act,
@@ -168,6 +172,7 @@ mod f4 {
     #[derive(Clone, Copy)]
     pub struct F4(v128);
 
+    #[allow(clippy::should_implement_trait)]
     impl F4 {
         #[inline(always)]
         pub fn splat(a: f32) -> F4 {
@@ -225,6 +230,7 @@ mod f4 {
     #[derive(Clone, Copy)]
     pub struct F4([f32; 4]);
 
+    #[allow(clippy::should_implement_trait)]
     impl F4 {
         #[inline(always)]
         pub fn splat(a: f32) -> F4 {
@@ -413,7 +419,7 @@ pub fn dense(
             bias,
             out_row,
             out_shape.c,
-            epilogue.from_pixel(oy * out_shape.w),
+            epilogue.at_pixel(oy * out_shape.w),
         );
     }
 }
@@ -433,7 +439,7 @@ pub fn depthwise(
     out: &mut [f32],
     out_shape: Shape,
 ) {
-    if window.k == 3 && shape.c % 4 == 0 {
+    if window.k == 3 && shape.c.is_multiple_of(4) {
         return depthwise_3x3(input, shape, window, weights, bias, act, out, out_shape);
     }
     let (k, c) = (window.k, shape.c);
@@ -560,7 +566,7 @@ pub fn max_pool(input: &[f32], shape: Shape, window: Window, out: &mut [f32], ou
         for ox in 0..out_shape.w {
             let (x0, x1, _) = window.span(ox, window.pad_left, shape.w);
             let dst = &mut out[(oy * out_shape.w + ox) * c..][..c];
-            if c % 4 == 0 && y1 > y0 && x1 > x0 {
+            if c.is_multiple_of(4) && y1 > y0 && x1 > x0 {
                 for cb in (0..c).step_by(4) {
                     let mut acc = F4::load(&input[(y0 * shape.w + x0) * c + cb..]);
                     for iy in y0..y1 {
@@ -667,6 +673,7 @@ mod tests {
     use super::*;
 
     /// A plain reference convolution on channels-last tensors, straight from the definition.
+    #[allow(clippy::too_many_arguments)]
     fn reference_conv(
         input: &[f32],
         shape: Shape,

@@ -227,7 +227,10 @@ mod tests {
     use super::*;
     use crate::models;
 
-    fn networks() -> [(&'static str, &'static [u8], Option<(usize, usize)>); 3] {
+    /// A model's name, its bytes and the input size to plan it at.
+    type Model = (&'static str, &'static [u8], Option<(usize, usize)>);
+
+    fn networks() -> [Model; 3] {
         [
             ("short-range", models::SHORT_RANGE, None),
             ("full-range", models::FULL_RANGE, None),

@@ -241,12 +241,12 @@ impl<'g> Planner<'g> {
             }
             _ => Err(Error::Model(format!(
                 "running it would need more than {} MB of memory",
-                MAX_FLOATS * 4 >> 20
+                (MAX_FLOATS * 4) >> 20
             ))),
         }
     }
 
-    fn name<'n>(node: &'n Node, i: usize) -> &'n str {
+    fn name(node: &Node, i: usize) -> &str {
         node.inputs.get(i).map(String::as_str).unwrap_or("")
     }
 
@@ -1219,7 +1219,7 @@ fn reshaped(from: &[usize], target: &[i64]) -> Option<Vec<usize>> {
     }
     let known = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d))?;
     if let Some(i) = open {
-        if known == 0 || len % known != 0 {
+        if known == 0 || !len.is_multiple_of(known) {
             return None;
         }
         dims[i] = len / known;

@@ -663,6 +663,9 @@ pub fn hostile_corpus() -> Vec<(&'static str, Vec<u8>, Expect)> {
     ]
 }
 
+/// Face boxes (x, y, w, h) in a picture's pixels.
+pub type Boxes = Vec<(f32, f32, f32, f32)>;
+
 /// Faces in the six group photos (`groupN.jpg`, 1920 pixels wide), forehead to chin: proposed by
 /// two detectors at half size and every box checked by eye on the full photo (23 faces, none
 /// missed, none extra).
@@ -719,7 +722,7 @@ pub fn shrunk(img: &Img, factor: f32) -> Img {
 /// The group photos at full size and shrunk 2, 4, 8, 12 and 16 times (faces from about 250 down to
 /// 13 pixels tall), and two crowd strips of them side by side (faces of about 12 to 25 pixels), with
 /// their faces. Returns (name, picture, faces).
-pub fn group_photos() -> Vec<(String, Img, Vec<(f32, f32, f32, f32)>)> {
+pub fn group_photos() -> Vec<(String, Img, Boxes)> {
     let photos: Vec<Img> = (1..=6).map(|i| load(&format!("group{i}.jpg"))).collect();
     let scaled =
         |faces: &[(f32, f32, f32, f32)], f: f32, dx: f32, dy: f32| -> Vec<(f32, f32, f32, f32)> {

@@ -122,13 +122,13 @@ fn smeared(img: &super::Img, n: u32) -> super::Img {
             for k in 0..n {
                 let sx = (x + k).saturating_sub(n / 2).min(img.width - 1);
                 let p = img.px(sx, y);
-                for c in 0..3 {
-                    sum[c] += p[c] as u32;
+                for (s, v) in sum.iter_mut().zip(p) {
+                    *s += v as u32;
                 }
             }
             let i = ((y * img.width + x) * 4) as usize;
-            for c in 0..3 {
-                out.rgba[i + c] = (sum[c] / n) as u8;
+            for (o, s) in out.rgba[i..i + 3].iter_mut().zip(sum) {
+                *o = (s / n) as u8;
             }
         }
     }
