@@ -63,15 +63,20 @@ impl Engine {
 
     /// [`Engine::run`] with every step timed by `clock`, as `FaceDetector.profile` reports it.
     pub fn profile(&mut self, input: &[f32], clock: &js_sys::Function) -> Result<String, JsError> {
-        let mut now = || {
-            clock
-                .call0(&JsValue::NULL)
-                .ok()
-                .and_then(|v| v.as_f64())
-                .unwrap_or(f64::NAN)
-        };
+        let mut now = js_clock(clock);
         let steps = self.net.run_profiled(input, &mut now).map_err(js)?;
         Ok(profile_json(&steps))
+    }
+}
+
+/// A JavaScript clock (such as `performance.now`) as a Rust one, in milliseconds; NaN if it fails.
+fn js_clock(clock: &js_sys::Function) -> impl FnMut() -> f64 + '_ {
+    || {
+        clock
+            .call0(&JsValue::NULL)
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(f64::NAN)
     }
 }
 
@@ -125,13 +130,7 @@ impl FaceDetector {
         clock: &js_sys::Function,
     ) -> Result<String, JsError> {
         let frame = Frame::new(rgba, width, height).map_err(js)?;
-        let mut now = || {
-            clock
-                .call0(&JsValue::NULL)
-                .ok()
-                .and_then(|v| v.as_f64())
-                .unwrap_or(f64::NAN)
-        };
+        let mut now = js_clock(clock);
         let steps = self.photo.detector().profile(frame, &mut now).map_err(js)?;
         Ok(profile_json(&steps))
     }

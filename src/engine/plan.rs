@@ -311,6 +311,26 @@ impl<'g> Planner<'g> {
         Ok(())
     }
 
+    /// A step writing a new picture of `shape` (seen channels-first by the graph): its tensor is made,
+    /// the step built around it and pushed, and the node's output defined as it.
+    fn push_picture(
+        &mut self,
+        node: &'g Node,
+        shape: Shape,
+        step: impl FnOnce(usize) -> Step,
+    ) -> Result<()> {
+        let output = self.new_tensor(shape)?;
+        self.steps.push(step(output));
+        self.define(
+            node,
+            Value::Tensor {
+                id: output,
+                shape,
+                nchw: true,
+            },
+        )
+    }
+
     fn fold(&mut self, node: &'g Node, constant: Constant) -> Result<()> {
         let name = Self::output_name(node)?;
         self.folded.insert(name, constant);
@@ -379,22 +399,13 @@ impl<'g> Planner<'g> {
                 if node.int("ceil_mode").unwrap_or(0) != 0 {
                     return Err(unsupported("a MaxPool rounds up".into()));
                 }
-                let output = self.new_tensor(out_shape)?;
-                self.steps.push(Step::MaxPool {
+                self.push_picture(node, out_shape, |output| Step::MaxPool {
                     input,
                     output,
                     shape,
                     window,
                     out_shape,
-                });
-                self.define(
-                    node,
-                    Value::Tensor {
-                        id: output,
-                        shape: out_shape,
-                        nchw: true,
-                    },
-                )
+                })
             }
             "Shape" => {
                 let dims: Vec<i64> = match self.value(node, 0)? {
@@ -617,20 +628,11 @@ impl<'g> Planner<'g> {
             c: parts.iter().map(|p| p.1).sum(),
             ..first
         };
-        let output = self.new_tensor(shape)?;
-        self.steps.push(Step::Concat {
+        self.push_picture(node, shape, |output| Step::Concat {
             parts,
             outer: shape.pixels(),
             output,
-        });
-        self.define(
-            node,
-            Value::Tensor {
-                id: output,
-                shape,
-                nchw: true,
-            },
-        )
+        })
     }
 
     fn concat_flat(&mut self, node: &'g Node, axis: i64) -> Result<()> {
@@ -755,21 +757,12 @@ impl<'g> Planner<'g> {
             return Err(unsupported("a Resize to an empty or huge size".into()));
         };
         let out_shape = Shape { h, w, c: shape.c };
-        let output = self.new_tensor(out_shape)?;
-        self.steps.push(Step::Resize {
+        self.push_picture(node, out_shape, |output| Step::Resize {
             input,
             shape,
             output,
             out_shape,
-        });
-        self.define(
-            node,
-            Value::Tensor {
-                id: output,
-                shape: out_shape,
-                nchw: true,
-            },
-        )
+        })
     }
 
     /// Compute a node whose inputs are all constants (shape arithmetic), now.
@@ -1055,23 +1048,14 @@ impl<'g> Planner<'g> {
         if a.2 != a.1.c {
             return Err(unsupported("an Add of two zero-padded tensors".into()));
         }
-        let output = self.new_tensor(a.1)?;
-        self.steps.push(Step::Add {
+        self.push_picture(node, a.1, |output| Step::Add {
             a: a.0,
             b: b.0,
             b_channels: b.2,
             output,
             shape: a.1,
             act: Act::None,
-        });
-        self.define(
-            node,
-            Value::Tensor {
-                id: output,
-                shape: a.1,
-                nchw: true,
-            },
-        )
+        })
     }
 }
 
