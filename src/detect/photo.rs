@@ -120,10 +120,6 @@ impl PhotoDetector {
         Ok(())
     }
 
-    pub fn has_retinaface(&self) -> bool {
-        self.retina_model.is_some()
-    }
-
     /// The BlazeFace detector inside (full-range in the photo pipeline).
     pub fn detector(&mut self) -> &mut Detector {
         &mut self.full_range
