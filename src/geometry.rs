@@ -89,6 +89,28 @@ impl Rect {
         )
     }
 
+    /// Where a face cut by the frame's edge may go on past it: on each side of a `width`×`height`
+    /// frame that the box reaches within `margin` of its size, it is stretched to one box size beyond
+    /// that edge. A box clear of every edge is returned as it is.
+    pub fn past_edges(&self, width: u32, height: u32, margin: f32) -> Rect {
+        let (width, height) = (width as f32, height as f32);
+        let (mx, my) = (margin * self.w, margin * self.h);
+        let mut r = *self;
+        if self.x < mx {
+            r = r.union(&Rect::new(-self.w, self.y, self.w, self.h));
+        }
+        if self.right() > width - mx {
+            r = r.union(&Rect::new(width, self.y, self.w, self.h));
+        }
+        if self.y < my {
+            r = r.union(&Rect::new(r.x, -self.h, r.w, self.h));
+        }
+        if self.bottom() > height - my {
+            r = r.union(&Rect::new(r.x, height, r.w, self.h));
+        }
+        r
+    }
+
     /// Where a face now at this box may have been a moment ago if it came in from the frame's edge:
     /// on each side of a `width`×`height` frame that lies within one box size of the box, the box is
     /// stretched to one box size beyond that edge. A box far from every edge is returned as it is.
@@ -217,6 +239,10 @@ impl Letterbox {
 
 #[cfg(test)]
 mod tests {
+    fn left_of_margin() -> super::Rect {
+        super::Rect::new(11.0, 190.0, 100.0, 100.0)
+    }
+
     use super::*;
 
     fn close(a: f32, b: f32) -> bool {
@@ -236,6 +262,13 @@ mod tests {
         // 640×480; a 100-pixel face.
         let middle = Rect::new(270.0, 190.0, 100.0, 100.0);
         assert_eq!(middle.reaching_edges(640, 480), middle);
+        // Cut by the right edge: stretched past it; clear of the edges by more than the margin: not.
+        let cut = Rect::new(590.0, 190.0, 100.0, 100.0);
+        assert_eq!(
+            cut.past_edges(640, 480, 0.1),
+            Rect::new(590.0, 190.0, 150.0, 100.0)
+        );
+        assert_eq!(left_of_margin().past_edges(640, 480, 0.1), left_of_margin());
         // 40 % of it past the right edge: stretched to a box size beyond that edge, nowhere else.
         let right = Rect::new(580.0, 190.0, 100.0, 100.0);
         assert_eq!(

@@ -13,7 +13,9 @@
 
 use std::collections::VecDeque;
 
-use crate::detect::{DetectOptions, Detector, Face};
+use crate::detect::blazeface::Candidate;
+use crate::detect::second_look::SecondLook;
+use crate::detect::{nms, DetectOptions, Detector, Face};
 use crate::error::{Error, Result};
 use crate::frame::Frame;
 use crate::geometry::{PixelSpan, Rect};
@@ -30,6 +32,13 @@ pub const PROTECT_THRESHOLD: f32 = 0.4;
 /// 4 frames after it shows (`tests/leak.rs`).
 pub const HOLD_BACK_FRAMES: usize = 4;
 
+/// In protect mode a face is covered at least this many times its box, whatever the chosen mask
+/// scale: detectors' boxes of turned, tilted or half-hidden faces miss a cheek or a brow.
+pub const PROTECT_MASK_SCALE: f32 = 1.5;
+
+/// A face within this share of its size of the frame's edge is taken to go on past it.
+const EDGE_MARGIN: f32 = 0.1;
+
 /// The most frames a caller may ask to hold back.
 pub const MAX_HOLD_BACK: usize = 8;
 
@@ -41,7 +50,6 @@ struct Held {
     rgba: Vec<u8>,
     width: u32,
     height: u32,
-    taken: f64,
     faces: Vec<Face>,
     /// The tracked faces when it was taken, covered in the chosen style and shape.
     cover: Vec<Rect>,
@@ -54,6 +62,8 @@ pub struct LivePipeline {
     pub detector: Detector,
     pub options: DetectOptions,
     pub cover: RedactOptions,
+    /// Protect mode's second detector, for faces cut by the frame's edge.
+    second_look: Option<SecondLook>,
     tracker: Tracker,
     covered: Vec<PixelSpan>,
     held: VecDeque<Held>,
@@ -69,12 +79,24 @@ impl LivePipeline {
             detector,
             options: options.validated()?,
             cover: RedactOptions::default(),
+            second_look: None,
             tracker: Tracker::new(),
             covered: Vec::new(),
             held: VecDeque::new(),
             waiting: false,
             spare: Vec::new(),
         })
+    }
+
+    /// Give protect mode its second look, RetinaFace (see [`SecondLook`]).
+    pub fn set_second_look(&mut self, retinaface: &[u8]) -> Result<()> {
+        self.second_look = Some(SecondLook::new(retinaface)?);
+        Ok(())
+    }
+
+    /// Whether protect mode has its second look.
+    pub fn has_second_look(&self) -> bool {
+        self.second_look.is_some()
     }
 
     /// Forget tracked faces (a new camera or stream).
@@ -121,15 +143,35 @@ impl LivePipeline {
         if protect {
             options.threshold = options.threshold.min(PROTECT_THRESHOLD);
         }
-        let found = self
-            .detector
-            .detect(Frame::new(rgba, width, height)?, options)?;
+        let frame = Frame::new(rgba, width, height)?;
+        let mut found = self.detector.detect(frame, options)?;
+        if let (true, Some(second)) = (protect, self.second_look.as_mut()) {
+            let to_candidate = |f: &Face| Candidate {
+                rect: f.rect,
+                keypoints: f.landmarks,
+                score: f.score,
+            };
+            let both = found
+                .iter()
+                .chain(&second.faces(frame, options.threshold)?)
+                .map(to_candidate)
+                .collect();
+            found = nms::weighted_nms(both, options.overlap)
+                .into_iter()
+                .map(|c| Face {
+                    rect: c.rect,
+                    score: c.score,
+                    landmarks: c.keypoints,
+                })
+                .collect();
+        }
         let shown: Vec<Face> = found
             .iter()
             .filter(|f| f.score >= self.options.threshold)
             .copied()
             .collect();
         // Tracks follow the faces in both modes, so switching protect on mid-stream covers at once.
+        self.tracker.set_frame_size(width, height);
         let boxes: Vec<Rect> = found.iter().map(|f| f.rect).collect();
         let tracked = self.tracker.update(&boxes, now_ms);
         if !protect {
@@ -153,21 +195,17 @@ impl LivePipeline {
         {
             self.drop_held();
         }
-        // A face found in the last few frames only may be in the frames held back since it was last
-        // found before, further out towards the edge or less of it in view: cover it there too.
-        let recent: Vec<_> = tracked
+        // A face found anew may be in the frames held back, further out towards the edge it came in
+        // from, less of it in view, or missed there: cover it in each of them, stretched out to the
+        // edge it is near.
+        let later: Vec<Rect> = tracked
             .found
             .iter()
             .filter(|f| f.run as usize <= hold_back)
+            .map(|f| f.rect.reaching_edges(width, height))
             .collect();
         for held in &mut self.held {
-            held.later.extend(
-                recent
-                    .iter()
-                    // A frame with no clock reading is covered too.
-                    .filter(|f| held.taken > f.since || held.taken.is_nan())
-                    .map(|f| f.rect.reaching_edges(width, height)),
-            );
+            held.later.extend(&later);
         }
         let mut buffer = self.spare.pop().unwrap_or_default();
         buffer.clear();
@@ -176,7 +214,6 @@ impl LivePipeline {
             rgba: buffer,
             width,
             height,
-            taken: now_ms,
             faces: shown,
             cover: tracked.cover,
             later: Vec::new(),
@@ -224,17 +261,37 @@ impl LivePipeline {
         tracked: &[Rect],
         later: &[Rect],
     ) -> Result<()> {
-        let boxes = RedactOptions {
-            shape: Shape::Box,
+        let chosen = RedactOptions {
+            mask_scale: self.cover.mask_scale.max(PROTECT_MASK_SCALE),
             ..self.cover
         };
-        redact::cover_faces(rgba, width, height, tracked, self.cover)?;
-        redact::cover_faces(rgba, width, height, later, boxes)?;
+        let boxes = RedactOptions {
+            shape: Shape::Box,
+            mask_scale: 1.0,
+            ..self.cover
+        };
+        // A face near the frame's edge may go on past it: its cover does too, as a box (an ellipse
+        // in a stretched box would leave the face's far side bare).
+        // Near: its cover would reach within EDGE_MARGIN of its size of the edge.
+        let (near_edge, inside): (Vec<Rect>, Vec<Rect>) = tracked.iter().partition(|r| {
+            let c = r.scaled(chosen.mask_scale);
+            c.past_edges(width, height, EDGE_MARGIN) != c
+        });
+        let stretched: Vec<Rect> = near_edge
+            .iter()
+            .map(|r| {
+                r.scaled(chosen.mask_scale)
+                    .past_edges(width, height, EDGE_MARGIN)
+            })
+            .chain(later.iter().map(|r| r.scaled(chosen.mask_scale)))
+            .collect();
+        redact::cover_faces(rgba, width, height, &inside, chosen)?;
+        redact::cover_faces(rgba, width, height, &stretched, boxes)?;
         self.covered.extend(
-            tracked
+            inside
                 .iter()
-                .map(|r| redact::mask_region(r, &self.cover))
-                .chain(later.iter().map(|r| redact::mask_region(r, &boxes)))
+                .map(|r| redact::mask_region(r, &chosen))
+                .chain(stretched.iter().map(|r| redact::mask_region(r, &boxes)))
                 .filter_map(|r| r.pixel_span(width, height)),
         );
         Ok(())

@@ -8,6 +8,13 @@ use crate::geometry::Rect;
 
 /// How long a face missed by the detector stays covered. At least half a second, by design.
 pub const HOLD_MS: f64 = 800.0;
+/// How long a face last seen cut by the frame's edge stays covered once missed: detectors find a face
+/// half out of the picture only now and then, and a face parked there must stay covered.
+pub const EDGE_HOLD_MS: f64 = 3000.0;
+/// A box within this share of its size from the frame's edge counts as cut by it.
+const EDGE_MARGIN: f32 = 0.1;
+/// A held box grows to at most this many times its size.
+const MAX_HELD_GROWTH: f32 = 1.5;
 /// A detection continues a track when their IoU is above this (or its centre lies in the track).
 const MATCH_IOU: f32 = 0.2;
 /// A held box grows by this fraction of its size per second unseen, to cover unpredicted motion.
@@ -18,9 +25,6 @@ const MIN_HELD_GROWTH: f32 = 1.15;
 const VELOCITY_SMOOTHING: f32 = 0.5;
 /// Frames further apart than this do not update velocity (the camera was paused, the tab hidden).
 const MAX_VELOCITY_GAP_MS: f64 = 500.0;
-/// A detection with less than this share of its track's area is taken for a face partly hidden (by a
-/// hand, an object passing, the frame's edge): its whole last box stays covered too for that frame.
-const SUDDEN_SHRINK: f32 = 0.7;
 
 #[derive(Debug, Clone, Copy)]
 struct Track {
@@ -41,6 +45,8 @@ struct Track {
 #[derive(Debug, Clone)]
 pub struct Tracker {
     tracks: Vec<Track>,
+    /// The frame's width and height, for telling faces cut by its edge (0 when unknown).
+    frame: (f32, f32),
     /// When the previous frame was taken.
     previous: f64,
 }
@@ -49,6 +55,7 @@ impl Default for Tracker {
     fn default() -> Self {
         Tracker {
             tracks: Vec::new(),
+            frame: (0.0, 0.0),
             previous: f64::NEG_INFINITY,
         }
     }
@@ -80,9 +87,18 @@ impl Tracker {
         Tracker::default()
     }
 
+    /// Say how large the frames are, so that faces cut by their edge are held longer and faces whose
+    /// predicted box has left the frame are let go ([`EDGE_HOLD_MS`]).
+    pub fn set_frame_size(&mut self, width: u32, height: u32) {
+        self.frame = (width as f32, height as f32);
+    }
+
     /// Forget every track (a new camera, a new clip).
     pub fn reset(&mut self) {
-        *self = Tracker::default();
+        *self = Tracker {
+            frame: self.frame,
+            ..Tracker::default()
+        };
     }
 
     /// Feed this frame's detections, taken at `now_ms`.
@@ -121,11 +137,11 @@ impl Tracker {
                         run: t.run,
                         since: t.since,
                     });
-                    t.cover = if face.area() < t.rect.area() * SUDDEN_SHRINK {
-                        face.union(&moved(t, now))
-                    } else {
-                        *face
-                    };
+                    // Where the track says the face is now is covered too: boxes of a face cut by
+                    // the frame's edge jump about from frame to frame (and between detectors), a
+                    // face smeared by fast motion is found behind where it is, and a face partly
+                    // hidden is found smaller.
+                    t.cover = face.union(&moved(t, now));
                     let dt = now - t.last_seen;
                     if dt > 0.0 && dt < MAX_VELOCITY_GAP_MS {
                         let (old, new) = (t.rect.center(), face.center());
@@ -154,7 +170,22 @@ impl Tracker {
                 }
             }
         }
-        self.tracks.retain(|t| now - t.last_seen <= HOLD_MS);
+        let frame = self.frame;
+        self.tracks.retain(|t| {
+            let unseen = now - t.last_seen;
+            if frame.0 <= 0.0 || unseen <= 0.0 {
+                return unseen <= HOLD_MS;
+            }
+            // Gone once its predicted box has left the frame by a margin of its size.
+            let m = moved(t, now).scaled(1.0 + 2.0 * EDGE_MARGIN);
+            let left = m.right() < 0.0 || m.bottom() < 0.0 || m.x > frame.0 || m.y > frame.1;
+            let hold = if cut_by_edge(&t.rect, frame) {
+                EDGE_HOLD_MS
+            } else {
+                HOLD_MS
+            };
+            !left && unseen <= hold
+        });
         self.tracks.extend(fresh);
         self.previous = self.previous.max(now);
         Tracked {
@@ -184,9 +215,17 @@ fn continuity(track: &Rect, face: &Rect) -> f32 {
     }
 }
 
+/// Whether a box reaches within [`EDGE_MARGIN`] of its size of a `frame` = (width, height) edge.
+fn cut_by_edge(r: &Rect, frame: (f32, f32)) -> bool {
+    let (mx, my) = (EDGE_MARGIN * r.w, EDGE_MARGIN * r.h);
+    r.x < mx || r.y < my || r.right() > frame.0 - mx || r.bottom() > frame.1 - my
+}
+
 /// The track's last box, moved along its velocity to `now`.
 fn moved(t: &Track, now: f64) -> Rect {
-    let age = (now - t.last_seen).max(0.0) as f32;
+    // Motion is foreseen no further than the usual hold: a face held longer (at the frame's edge) is
+    // more likely to have stopped than to have gone on.
+    let age = (now - t.last_seen).clamp(0.0, HOLD_MS) as f32;
     let c = t.rect.center();
     Rect::from_center(c.x + t.vx * age, c.y + t.vy * age, t.rect.w, t.rect.h)
 }
@@ -197,7 +236,8 @@ fn covered(t: &Track, now: f64) -> Rect {
         return t.cover;
     }
     let moved = moved(t, now);
-    let growth = (1.0 + GROWTH_PER_SECOND * age as f32 / 1000.0).max(MIN_HELD_GROWTH);
+    let growth =
+        (1.0 + GROWTH_PER_SECOND * age as f32 / 1000.0).clamp(MIN_HELD_GROWTH, MAX_HELD_GROWTH);
     // Grow around the moved box and keep covering where the face was last seen too.
     let grown = moved.scaled(growth);
     grown.union(&t.rect.scaled(MIN_HELD_GROWTH))
@@ -297,18 +337,63 @@ mod tests {
     }
 
     #[test]
-    fn a_face_suddenly_found_smaller_keeps_its_last_box_covered() {
+    fn a_detection_is_covered_together_with_where_its_track_says_the_face_is() {
         let mut t = Tracker::new();
         t.update(&[FACE], 0.0);
-        // Half of it hidden: the detector sees the visible half.
+        // Half of it hidden: the detector sees the visible half; the whole last box stays covered.
         let half = Rect { w: 25.0, ..FACE };
         let c = t.update(&[half], 33.0).cover;
         assert!(contains(&c[0], &FACE), "{:?}", c[0]);
-        // Then it stays that size: the new size is believed.
-        assert_eq!(t.update(&[half], 66.0).cover, vec![half]);
-        // A face growing (coming closer) is covered as found.
-        let big = FACE.scaled(1.5);
-        assert_eq!(t.update(&[big], 100.0).cover, vec![big]);
+        // Then it stays that size: the cover shrinks towards it.
+        let c = t.update(&[half], 66.0).cover;
+        assert!(
+            contains(&c[0], &half) && c[0].area() < FACE.area(),
+            "{:?}",
+            c[0]
+        );
+        // Moving fast to the right: found behind where its track says it is, both are covered.
+        let mut t = Tracker::new();
+        for i in 0..4 {
+            t.update(
+                &[Rect {
+                    x: FACE.x + 20.0 * i as f32,
+                    ..FACE
+                }],
+                33.0 * i as f64,
+            );
+        }
+        let lagging = Rect {
+            x: FACE.x + 60.0,
+            ..FACE
+        };
+        let c = t.update(&[lagging], 4.0 * 33.0).cover;
+        assert!(
+            contains(&c[0], &lagging) && c[0].right() > lagging.right() + 10.0,
+            "{:?}",
+            c[0]
+        );
+    }
+
+    #[test]
+    fn a_face_cut_by_the_edge_is_held_longer_and_a_face_gone_past_it_is_let_go() {
+        let mut t = Tracker::new();
+        t.set_frame_size(640, 480);
+        // Half out of the frame at the right edge, standing still: held for EDGE_HOLD_MS.
+        let parked = Rect { x: 600.0, ..FACE };
+        t.update(&[parked], 0.0);
+        t.update(&[parked], 33.0);
+        assert_eq!(t.update(&[], 33.0 + HOLD_MS + 100.0).cover.len(), 1);
+        assert_eq!(t.update(&[], 33.0 + EDGE_HOLD_MS).cover.len(), 1);
+        assert!(t.update(&[], 34.0 + EDGE_HOLD_MS).cover.is_empty());
+        // Leaving by the left edge at 10 px a frame: let go once its predicted box is out.
+        let mut t = Tracker::new();
+        t.set_frame_size(640, 480);
+        for i in 0..5 {
+            let x = 20.0 - 10.0 * i as f32;
+            t.update(&[Rect { x, ..FACE }], 33.0 * i as f64);
+        }
+        assert_eq!(t.update(&[], 200.0).cover.len(), 1, "still partly in");
+        assert!(t.update(&[], 600.0).cover.is_empty(), "gone past the edge");
     }
 
     #[test]

@@ -310,6 +310,19 @@ impl LiveSession {
         self.inner.reset();
     }
 
+    /// Give protect mode its second detector, RetinaFace (the photo page's model), which finds faces
+    /// cut by the frame's edge. See `unseen::detect::second_look`.
+    #[wasm_bindgen(js_name = setSecondLook)]
+    pub fn set_second_look(&mut self, retinaface: &[u8]) -> Result<(), JsError> {
+        self.inner.set_second_look(retinaface).map_err(js)
+    }
+
+    /// Whether protect mode has its second detector.
+    #[wasm_bindgen(getter, js_name = hasSecondLook)]
+    pub fn has_second_look(&self) -> bool {
+        self.inner.has_second_look()
+    }
+
     /// One camera frame taken at `nowMs`: returns the faces found ([`FACE_LEN`] numbers each). When
     /// `protect` is set, `rgba` afterwards holds a frame safe to show: the frame taken `holdBack`
     /// frames ago (0 to 8) with its faces covered, and the faces returned are that frame's; until

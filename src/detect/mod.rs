@@ -3,12 +3,13 @@
 //!
 //! The engine (`crate::engine`) runs the networks; `blazeface` knows BlazeFace's heads, anchors and
 //! outputs, `retinaface` reads the photo detector's, `nms` merges overlaps, `photo` searches photos
-//! for faces of every size.
+//! for faces of every size, `second_look` finds faces cut by a live frame's edge.
 
 pub mod blazeface;
 pub mod nms;
 pub mod photo;
 pub mod retinaface;
+pub mod second_look;
 
 use blazeface::{Anchor, BlazeFace, Candidate, Variant, NUM_KEYPOINTS};
 

@@ -69,7 +69,7 @@ pub fn calibrated_retina_score(score: f32) -> f32 {
 }
 
 /// The RetinaFace score that [`calibrated_retina_score`] maps to `calibrated` (its inverse).
-fn uncalibrated_retina_score(calibrated: f32) -> f32 {
+pub(crate) fn uncalibrated_retina_score(calibrated: f32) -> f32 {
     if calibrated < PHOTO_THRESHOLD {
         calibrated / PHOTO_THRESHOLD * RETINA_THRESHOLD
     } else {
@@ -404,7 +404,7 @@ fn starts(len: u32, side: u32, stride: u32) -> Vec<u32> {
 }
 
 /// Copy a rectangle of `frame` into `out` (RGBA).
-fn crop(frame: Frame<'_>, x0: u32, y0: u32, w: u32, h: u32, out: &mut Vec<u8>) {
+pub(crate) fn crop(frame: Frame<'_>, x0: u32, y0: u32, w: u32, h: u32, out: &mut Vec<u8>) {
     out.clear();
     let stride = frame.width() as usize * 4;
     for y in y0..y0 + h {

@@ -12,10 +12,17 @@ const MODELS = {
   short: new URL("../models/face_detection_front_128x128.onnx", import.meta.url),
   full: new URL("../models/face_detection_back_256x256.onnx", import.meta.url),
 };
+/** Protect mode's second detector (the photo page's), for faces cut by the frame's edge: fetched the
+ *  first time protect is on, and cached by the service worker from then on. */
+const SECOND_LOOK = new URL("../models/retinaface_mnet025.onnx", import.meta.url);
 /** Frames are processed with their long side at most this many pixels. */
 const MAX_SIDE = 960;
 
 let session = null;
+/** The second detector's bytes once downloaded; its download while under way; why it failed. */
+let secondLookBytes = null;
+let secondLookLoading = null;
+let secondLookError = null;
 let canvas = null;
 let ctx = null;
 
@@ -30,6 +37,7 @@ const ops = {
     session = null;
     session = new LiveSession(bytes, threshold, overlap);
     session.setCover(style, shape, maskScale);
+    if (secondLookBytes) session.setSecondLook(secondLookBytes);
     return { inputSize: session.inputSize };
   },
   options({ threshold, overlap, style, shape, maskScale }) {
@@ -43,6 +51,21 @@ const ops = {
   },
   frame({ bitmap, now, protect, still = false, wantInput, wantCandidates, wantAnchors }) {
     if (!session) throw new Error("the face detector is not loaded yet");
+    if (protect && !session.hasSecondLook) {
+      // Fail closed: until protect mode's second detector is in (one download, on a slow network
+      // several seconds), only the blurred stand-in is shown.
+      bitmap.close();
+      if (secondLookError) {
+        const e = secondLookError;
+        secondLookError = null;
+        throw new Error(`Protect mode's second face detector could not be downloaded (${e.message}), so the view stays blurred. It will be tried again.`);
+      }
+      secondLookLoading ??= download(SECOND_LOOK).then((b) => {
+        secondLookBytes = b;
+        session?.setSecondLook(b);
+      }, (e) => { secondLookError = e; }).finally(() => { secondLookLoading = null; });
+      return { waiting: true, faces: new Float32Array(0), covered: new Float32Array(0), inferenceMs: 0 };
+    }
     const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
     const width = Math.max(1, Math.round(bitmap.width * scale));
     const height = Math.max(1, Math.round(bitmap.height * scale));
