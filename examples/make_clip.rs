@@ -12,6 +12,11 @@
 //! frame carrying its index as a barcode; OUT_DIR/motion.json: each frame's face boxes and occluders;
 //! OUT_DIR/motion-{0,50,95,140}.png: one frame of each shot, to look at.
 //!
+//! OUT_DIR/edges.y4m, OUT_DIR/edges.json: protect mode's adversarial clip (`tests/common/edges.rs`),
+//! 420 frames of faces entering, leaving and parked at all four edges, large faces cut by an edge,
+//! crossings, an occluder and cuts, each face with the scenario it belongs to; OUT_DIR/edges-N.png: a
+//! frame of each scenario.
+//!
 //! Also the photos the photo-page test and the bench load: OUT_DIR/crowd-gps-rot6.jpg, the
 //! 1600×1000 composite crowd stored turned on its side with EXIF orientation 6 and a GPS position
 //! (as a phone writes it), OUT_DIR/crowd-12mp.jpg, a 4400×2750 (12.1 megapixel) copy, and
@@ -43,7 +48,22 @@ fn main() -> std::io::Result<()> {
         .map_err(std::io::Error::other)?,
     )?;
     write_truth(&out.join("two-faces.json"), &frame, &faces)?;
-    write_motion_clip(&out)?;
+    let motion = common::motion::Clip::new();
+    write_clip(
+        &out,
+        "motion",
+        common::motion::FRAMES,
+        |i| motion.frame(i),
+        &[0, 50, 95, 140],
+    )?;
+    let edges = common::edges::EdgeClip::new();
+    write_clip(
+        &out,
+        "edges",
+        common::edges::FRAMES,
+        |i| edges.frame(i),
+        &[45, 105, 157, 230, 300, 360, 400],
+    )?;
     let (crowd, crowd_faces) = common::crowd();
     std::fs::write(
         out.join("crowd-gps-rot6.jpg"),
@@ -167,13 +187,20 @@ fn to_yuv420(img: &common::Img) -> Vec<u8> {
     [y_plane, u_plane, v_plane].concat()
 }
 
-fn write_motion_clip(out: &std::path::Path) -> std::io::Result<()> {
-    use common::motion::{self, BARCODE_AT, BARCODE_CELL, BARCODE_CELLS};
-    let clip = motion::Clip::new();
-    let mut y4m = Y4m::create(&out.join("motion.y4m"), 640, 480)?;
-    let mut frames = Vec::new();
-    for i in 0..motion::FRAMES {
-        let shot = clip.frame(i);
+/// Writes OUT_DIR/NAME.y4m (640×480, 30 fps), OUT_DIR/NAME.json (each frame's faces, what each is
+/// doing, and the occluders) and OUT_DIR/NAME-I.png for each frame I of `stills`.
+fn write_clip(
+    out: &std::path::Path,
+    name: &str,
+    frames: u32,
+    frame: impl Fn(u32) -> common::motion::Shot,
+    stills: &[u32],
+) -> std::io::Result<()> {
+    use common::motion::{BARCODE_AT, BARCODE_CELL, BARCODE_CELLS};
+    let mut y4m = Y4m::create(&out.join(format!("{name}.y4m")), 640, 480)?;
+    let mut truth = Vec::new();
+    for i in 0..frames {
+        let shot = frame(i);
         y4m.frame(&to_yuv420(&shot.img))?;
         let boxes = |v: &[(f32, f32, f32, f32)]| {
             v.iter()
@@ -181,14 +208,20 @@ fn write_motion_clip(out: &std::path::Path) -> std::io::Result<()> {
                 .collect::<Vec<_>>()
                 .join(",")
         };
-        frames.push(format!(
-            "{{\"faces\":[{}],\"occluders\":[{}]}}",
+        let scenes = shot
+            .scenes
+            .iter()
+            .map(|s| format!("\"{s}\""))
+            .collect::<Vec<_>>()
+            .join(",");
+        truth.push(format!(
+            "{{\"faces\":[{}],\"scenes\":[{scenes}],\"occluders\":[{}]}}",
             boxes(&shot.faces),
             boxes(&shot.occluders)
         ));
-        if i == 0 || i == 50 || i == 95 || i == 140 {
+        if stills.contains(&i) {
             std::fs::write(
-                out.join(format!("motion-{i}.png")),
+                out.join(format!("{name}-{i}.png")),
                 unseen::image_io::encode(
                     &shot.img.rgba,
                     640,
@@ -201,11 +234,11 @@ fn write_motion_clip(out: &std::path::Path) -> std::io::Result<()> {
     }
     y4m.finish()?;
     std::fs::write(
-        out.join("motion.json"),
+        out.join(format!("{name}.json")),
         format!(
             "{{\"width\":640,\"height\":480,\"fps\":30,\"barcode\":{{\"at\":[{}],\"cell\":{BARCODE_CELL},\"cells\":{BARCODE_CELLS}}},\"frames\":[{}]}}\n",
             BARCODE_AT.map(|(x, y)| format!("[{x},{y}]")).join(","),
-            frames.join(",\n")
+            truth.join(",\n")
         ),
     )
 }

@@ -6,7 +6,9 @@
 
 mod common;
 
+use common::edges::{self, EdgeClip, SCENES};
 use common::motion::{self, Clip};
+use common::protect::{frames_per_scene, leaks as scene_leaks, Run};
 use unseen::geometry::PixelSpan;
 use unseen::live::{LivePipeline, HOLD_BACK_FRAMES, MAX_HOLD_BACK};
 use unseen::{models, DetectOptions, Detector};
@@ -52,8 +54,8 @@ fn leaks(model: &[u8], hold_back: usize) -> Vec<(u32, usize)> {
             );
             continue;
         }
-        // The frame shown is the one taken `hold_back` frames ago: it has more pixels in common with
-        // the shown frame than any frame taken since.
+        // The frame shown is the one taken `hold_back` frames ago: it has at least as many pixels in
+        // common with the shown frame as any frame taken since (protect mode may cover most of it).
         let share = unchanged_share(&taken[0].1.img.rgba, &shown);
         let best_other = taken
             .iter()
@@ -61,7 +63,7 @@ fn leaks(model: &[u8], hold_back: usize) -> Vec<(u32, usize)> {
             .map(|(_, s)| unchanged_share(&s.img.rgba, &shown))
             .fold(0.0, f32::max);
         assert!(
-            share > 0.2 && share >= best_other,
+            share >= best_other,
             "frame {n} does not show frame {}: {share} of its pixels, {best_other} of a later one's",
             taken[0].0
         );
@@ -168,4 +170,69 @@ fn held_frames_are_dropped_when_the_view_changes() {
         .process(&mut shown, 640, 480, 0.0, true, MAX_HOLD_BACK + 1)
         .expect_err("too many frames");
     assert_eq!(err.to_string().lines().count(), 1);
+}
+
+/// The adversarial clip (`common::edges`), two passes, with protect mode's second look (RetinaFace),
+/// at the camera's 30 frames a second and at 15 (a page processing every other frame, as the page
+/// does on a 2-core machine). The goal is no frame showing a face at least half in view uncovered,
+/// in any scenario. Measured: full-range meets it; short-range leaves a fast (20 px a frame), smeared
+/// face uncovered as it turns and leaves (4 frames at 30 fps, 1 at 15) and one frame after a cut.
+/// `most` holds the line there until that is fixed.
+fn edge_clip_leaks(model: &[u8], name: &str, most: usize) {
+    let clip = EdgeClip::new();
+    for step in [1, 2] {
+        let run = Run {
+            passes: 2,
+            step,
+            hold_back: HOLD_BACK_FRAMES,
+            min_in_view: 0.5,
+            second_look: true,
+        };
+        let leaks = scene_leaks(model, |i| clip.frame(i), edges::FRAMES, run);
+        let per_scene = frames_per_scene(&leaks, &SCENES);
+        eprintln!("{name}, every {step} frames: frames with a face ≥ 1/2 in view uncovered, per scenario: {per_scene:?}");
+        let total: usize = per_scene.iter().map(|(_, n)| n).sum();
+        assert!(
+            total <= most,
+            "{name}, every {step} frames: {total} frames show a face uncovered: {leaks:?}"
+        );
+        for (scene, n) in per_scene {
+            let known = scene.starts_with("fast") || scene.starts_with("cuts");
+            assert!(
+                n == 0 || known,
+                "{name}, every {step} frames: {scene}: {n} frames show a face uncovered"
+            );
+        }
+    }
+}
+
+#[test]
+fn short_range_protect_mode_covers_the_edge_scenarios() {
+    edge_clip_leaks(models::SHORT_RANGE, "short-range", 4);
+}
+
+#[test]
+fn full_range_protect_mode_covers_every_edge_scenario() {
+    edge_clip_leaks(models::FULL_RANGE, "full-range", 0);
+}
+
+/// Without the second look and with nothing held back, the same clip leaks (this shows the count
+/// above can fail).
+#[test]
+fn without_the_second_look_and_holding_back_faces_at_the_edges_leak() {
+    let clip = EdgeClip::new();
+    let run = Run {
+        passes: 1,
+        step: 1,
+        hold_back: 0,
+        min_in_view: 0.5,
+        second_look: false,
+    };
+    let leaks = scene_leaks(models::SHORT_RANGE, |i| clip.frame(i), edges::FRAMES, run);
+    let per_scene = frames_per_scene(&leaks, &SCENES);
+    eprintln!("short-range, no second look, nothing held back: {per_scene:?}");
+    assert!(
+        per_scene.iter().filter(|(_, n)| *n > 0).count() >= 2,
+        "{per_scene:?}"
+    );
 }

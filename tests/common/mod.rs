@@ -2,7 +2,9 @@
 //! and JPEGs carrying EXIF blocks built byte by byte.
 #![allow(dead_code, unused_imports)]
 
+pub mod edges;
 pub mod motion;
+pub mod protect;
 
 use std::path::PathBuf;
 

@@ -60,28 +60,69 @@ pub const BARCODE_AT: [(u32, u32); 2] = [(4, 464), (640 - 4 - BARCODE_CELLS * BA
 pub struct Shot {
     pub img: super::Img,
     pub faces: Vec<(f32, f32, f32, f32)>,
+    /// What each face is doing (one per face), for counts per scenario.
+    pub scenes: Vec<&'static str>,
     pub occluders: Vec<(f32, f32, f32, f32)>,
 }
 
+impl Shot {
+    /// The share of face `k`'s box inside the frame.
+    pub fn in_view(&self, k: usize) -> f32 {
+        let (x, y, w, h) = self.faces[k];
+        let (iw, ih) = (self.img.width as f32, self.img.height as f32);
+        let vis_w = (x + w).min(iw) - x.max(0.0);
+        let vis_h = (y + h).min(ih) - y.max(0.0);
+        (vis_w.max(0.0) * vis_h.max(0.0)) / (w * h)
+    }
+}
+
 /// A person's head and shoulders to paste: a square crop of a test photo and the face box inside it.
-struct Person {
+pub struct Person {
     crop: super::Img,
     face: (f32, f32, f32, f32),
 }
 
 impl Person {
-    fn new(src: &super::Img, x: u32, y: u32, side: u32, face: (f32, f32, f32, f32)) -> Person {
+    pub fn new(src: &super::Img, x: u32, y: u32, side: u32, face: (f32, f32, f32, f32)) -> Person {
         Person {
             crop: src.crop_resized(x, y, side, side, side, side),
             face: (face.0 - x as f32, face.1 - y as f32, face.2, face.3),
         }
     }
 
+    /// The head alone: the crop outside an ellipse around the face and its hair is made transparent,
+    /// with a soft edge, so that no neighbour in a group photo comes along.
+    pub fn head_only(mut self) -> Person {
+        let (fx, fy, fw, fh) = self.face;
+        let (cx, cy, rx, ry) = (fx + fw / 2.0, fy + 0.45 * fh, 0.8 * fw, 0.85 * fh);
+        let side = self.crop.width;
+        for y in 0..side {
+            for x in 0..side {
+                let (dx, dy) = ((x as f32 - cx) / rx, (y as f32 - cy) / ry);
+                let r = (dx * dx + dy * dy).sqrt();
+                let a = ((1.0 - r) / 0.08).clamp(0.0, 1.0);
+                let i = ((y * side + x) * 4 + 3) as usize;
+                self.crop.rgba[i] = (a * 255.0).round() as u8;
+            }
+        }
+        self
+    }
+
+    /// The face box in the crop.
+    pub fn face(&self) -> (f32, f32, f32, f32) {
+        self.face
+    }
+
+    /// The crop's side in pixels.
+    pub fn side(&self) -> u32 {
+        self.crop.width
+    }
+
     /// Paste at `size` pixels with the crop's top-left corner at (x, y), which may lie outside the
     /// frame; with `blur` > 1, smeared horizontally over that many pixels (motion blur). Returns
     /// the face box (reaching past the frame's edge when the face does), or nothing when the face
     /// is wholly outside the frame.
-    fn paste(
+    pub fn paste(
         &self,
         on: &mut super::Img,
         x: i32,
@@ -100,7 +141,16 @@ impl Person {
                 let (tx, ty) = (x + ox, y + oy);
                 if tx >= 0 && ty >= 0 && (tx as u32) < on.width && (ty as u32) < on.height {
                     let i = ((ty as u32 * on.width + tx as u32) * 4) as usize;
-                    on.rgba[i..i + 4].copy_from_slice(&img.px(ox as u32, oy as u32));
+                    let p = img.px(ox as u32, oy as u32);
+                    if p[3] == 255 {
+                        on.rgba[i..i + 4].copy_from_slice(&p);
+                    } else {
+                        // A crop cut out with a soft edge: blended by its alpha.
+                        let a = p[3] as f32 / 255.0;
+                        for (o, &v) in on.rgba[i..i + 3].iter_mut().zip(&p[..3]) {
+                            *o = (v as f32 * a + *o as f32 * (1.0 - a)).round() as u8;
+                        }
+                    }
                 }
             }
         }
@@ -184,15 +234,22 @@ fn frame(i: u32, backgrounds: &[super::Img], people: &[Person]) -> Shot {
         },
     }
     draw_barcode(&mut img, i);
+    let scene = match i {
+        0..=39 => "fast crossing",
+        40..=79 => "right edge entry",
+        80..=109 => "occluder",
+        _ => "cuts",
+    };
     Shot {
         img,
+        scenes: vec![scene; faces.len()],
         faces,
         occluders,
     }
 }
 
 /// The frame index `i` as a barcode (see [`BARCODE_CELL`]) on a black strip.
-fn draw_barcode(img: &mut super::Img, i: u32) {
+pub fn draw_barcode(img: &mut super::Img, i: u32) {
     let parity = (i & 0x3ff).count_ones() % 2;
     let mut bits = vec![1u32];
     bits.extend((0..10).rev().map(|b| (i >> b) & 1));
@@ -213,14 +270,27 @@ fn draw_barcode(img: &mut super::Img, i: u32) {
     }
 }
 
-/// Blocks of [`BLOCK`]² pixels of a face that `shown` paints exactly as the camera delivered them in
-/// `original`: blocks wholly inside a face's ellipse (the ellipse in its box, forehead to chin and ear
-/// to ear), inside the frame and outside every occluder. 0 when every visible face is covered.
+/// Blocks of [`BLOCK`]² pixels of a face, not flat, that `shown` paints exactly as the camera
+/// delivered them in `original`: blocks wholly inside the core ([`CORE`]) of a face's ellipse (the
+/// ellipse in its box, forehead to chin and ear to ear), inside the frame and outside every occluder. 0 when every visible face is covered.
 pub fn uncovered_blocks(original: &super::Img, shown: &[u8], shot: &Shot) -> usize {
+    uncovered_blocks_per_face(original, shown, shot)
+        .iter()
+        .sum()
+}
+
+/// [`uncovered_blocks`] for each face of the shot.
+pub fn uncovered_blocks_per_face(original: &super::Img, shown: &[u8], shot: &Shot) -> Vec<usize> {
     let (w, h) = (original.width as i32, original.height as i32);
-    let mut leaked = 0;
+    let mut per_face = Vec::new();
     for &(fx, fy, fw, fh) in &shot.faces {
-        let (cx, cy, rx, ry) = (fx + fw / 2.0, fy + fh / 2.0, fw / 2.0, fh / 2.0);
+        let mut leaked = 0;
+        let (cx, cy, rx, ry) = (
+            fx + fw / 2.0,
+            fy + fh / 2.0,
+            CORE * fw / 2.0,
+            CORE * fh / 2.0,
+        );
         let inside = |x: f32, y: f32| {
             let (dx, dy) = ((x - cx) / rx, (y - cy) / ry);
             dx * dx + dy * dy <= 1.0
@@ -242,20 +312,35 @@ pub fn uncovered_blocks(original: &super::Img, shown: &[u8], shot: &Shot) -> usi
                     (bx + BLOCK, by + BLOCK),
                 ];
                 if corners.iter().all(|&(x, y)| inside(x as f32, y as f32)) {
-                    let same = (by..by + BLOCK).all(|y| {
-                        let i = ((y * w + bx) * 4) as usize;
-                        let n = (BLOCK * 4) as usize;
-                        original.rgba[i..i + n] == shown[i..i + n]
-                    });
-                    leaked += same as usize;
+                    let rows = || {
+                        (by..by + BLOCK).map(|y| {
+                            let i = ((y * w + bx) * 4) as usize;
+                            i..i + (BLOCK * 4) as usize
+                        })
+                    };
+                    let same = rows().all(|r| original.rgba[r.clone()] == shown[r]);
+                    // A flat block (black hair under a black cover) shows nothing of the face.
+                    let luma = rows()
+                        .flat_map(|r| {
+                            original.rgba[r].chunks_exact(4).map(|p| {
+                                0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32
+                            })
+                        })
+                        .fold((255.0f32, 0.0f32), |(lo, hi), l| (lo.min(l), hi.max(l)));
+                    leaked += (same && luma.1 - luma.0 >= 12.0) as usize;
                 }
                 bx += BLOCK;
             }
             by += BLOCK;
         }
+        per_face.push(leaked);
     }
-    leaked
+    per_face
 }
+
+/// The part of a face [`uncovered_blocks`] compares: its ellipse at this share of its radii, which
+/// holds the eyes, nose, mouth and cheeks (a sliver of hair or jaw at the rim is not counted).
+pub const CORE: f32 = 0.8;
 
 /// Side of the blocks [`uncovered_blocks`] compares.
 pub const BLOCK: i32 = 4;
