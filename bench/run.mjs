@@ -8,7 +8,7 @@ import { gzipSync } from "node:zlib";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { start, ROOT, WWW } from "../tests/browser/harness.mjs";
-import { MOTION_CLIP, leakReport, startProtected } from "../tests/browser/leak-probe.mjs";
+import { EDGES_CLIP, MOTION_CLIP, clipTruth, leakReport, startProtected } from "../tests/browser/leak-probe.mjs";
 
 const CLIP = join(ROOT, "tests/data/generated/two-faces.y4m");
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 300);
@@ -69,6 +69,21 @@ async function leaks() {
     await b.page.waitForFunction(() => { const r = window.__leakProbe.report(); return r.decoded >= 300 && r.camera_frames === 150; }, null, { timeout: 300000, polling: 1000 });
     const r = await leakReport(b.page);
     return { painted_frames_checked: r.compared, uncovered_frames: r.uncovered_frames, blurred_frames: r.blurred, unreadable: r.unreadable, leaks: r.leaks };
+  } finally {
+    await b.close();
+  }
+}
+
+/** The adversarial clip (tests/common/edges.rs) through the live page in protect mode with `model`:
+ *  frames painted and frames leaving a face at least half in view uncovered, per scenario. */
+async function edgeLeaks(model) {
+  const b = await start({ camera: EDGES_CLIP });
+  try {
+    await startProtected(b, { clip: EDGES_CLIP, model });
+    const n = clipTruth(EDGES_CLIP).frames.length;
+    await b.page.waitForFunction((n) => { const r = window.__leakProbe.report(0.5); return r.decoded >= n && r.camera_frames === n; }, n, { timeout: 300000, polling: 1000 });
+    const r = await leakReport(b.page, 0.5);
+    return { painted_frames_checked: r.compared, uncovered_frames: r.uncovered_frames, unreadable: r.unreadable, per_scenario: r.scenes, leaks: r.leaks };
   } finally {
     await b.close();
   }
@@ -227,6 +242,7 @@ console.log(`CPU: ${cpus().length} × ${CPU}; headless ${process.env.CHROMIUM}`)
 const peers = await part("peers", inferPeers, null);
 const liveResult = await part("live", live, null);
 const leak = await part("leaks", leaks, null);
+const edgeLeak = await part("leaks", async () => ({ short: await edgeLeaks("short"), full: await edgeLeaks("full") }), null);
 const long = LONG_FRAMES > 0 ? await part("long", longRun, null) : null;
 const photoBrowser = await part("photo", photoInBrowser, null);
 const photoCli = await part("photo", async () => photoNative(), null);
@@ -250,6 +266,7 @@ const results = {
   wasm_memory: peers?.memory,
   live_uncovered_frames: leak?.uncovered_frames,
   live_leak_check: leak,
+  live_edge_leak_check: edgeLeak,
   live_long_run: long,
   peer: "onnxruntime-web 1.30.0, wasm backend, 1 thread, same .onnx files and 640×480 frame (RetinaFace: a 640×640 tile of a real photo)",
   second_peer: "MediaPipe face detection 0.4.1657300184 (@mediapipe/face_detection), CPU inference, its own short-range and sparse full-range models, whole detection, same frame",
@@ -286,6 +303,8 @@ const rows = [
     ["12 MP photo, CLI", `${results.photo_12mp_ms.native} ms`, `unseen redact, whole process; ${photoCli.deface_ms === null ? photoCli.deface : `deface 1.5.0: ${photoCli.deface_ms} ms`}`],
   ] : []),
   ...(leak ? [["leak check", `${leak.uncovered_frames} frames`, `of ${leak.painted_frames_checked} painted in protect mode showed part of a face (${JSON.stringify(leak.leaks)}); ${leak.blurred_frames} blurred stand-ins`]] : []),
+  ...(edgeLeak ? ["short", "full"].flatMap((m) => Object.entries(edgeLeak[m].per_scenario).map(([scene, { painted, leaked }]) =>
+    [`edge clip, ${m}`, `${leaked} frames`, `of ${painted} painted left a face ≥ 1/2 in view uncovered: ${scene}`])) : []),
   ...(long ? [["long run", `${long.frames} frames`, `${long.minutes} min: JS heap ${(long.js_heap_bytes.growth / 1e3).toFixed(0)} kB growth, wasm ${long.wasm_memory_bytes.growth} B growth, ${long.workers_started} worker(s) started`]] : []),
 ];
 for (const [what, figure, detail] of rows) console.log(`${what.padEnd(22)} ${figure.padStart(16)}   ${detail}   [${CPU}]`);

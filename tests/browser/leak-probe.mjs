@@ -1,8 +1,9 @@
 // The leak count in the page, shared by tests/browser/leak.test.mjs and the bench. Installed before the
-// page's scripts, it watches every paint of the live view (#view) and every frame the camera delivers
-// while playing tests/data/generated/motion.y4m, whose frames carry their index as a barcode
+// page's scripts, it watches every paint of the live view (#view, or the canvas of <unseen-camera>)
+// and every frame the camera delivers while playing a clip (tests/data/generated/motion.y4m or
+// edges.y4m), whose frames carry their index as a barcode
 // (tests/common/motion.rs). A painted frame is read back, its index decoded, and each 4×4 block inside
-// a visible face's ellipse (per motion.json) compared with the camera's own pixels for that index: a
+// the core of a visible face's ellipse (see CORE; faces per the clip's JSON) compared with the camera's own pixels for that index: a
 // block equal to the camera's, and not flat, is a face shown uncovered. A paint without a readable
 // index must be the fully blurred fallback: no detail anywhere.
 
@@ -12,29 +13,43 @@ import { ROOT } from "./harness.mjs";
 
 /** The leak clip, for the fake camera. */
 export const MOTION_CLIP = join(ROOT, "tests/data/generated/motion.y4m");
+/** The adversarial clip (tests/common/edges.rs): entries, exits and faces parked at all four edges,
+ *  large faces cut by an edge, crossings, an occluder, cuts. */
+export const EDGES_CLIP = join(ROOT, "tests/data/generated/edges.y4m");
 
-/** Open the live page of browser `b` (started on MOTION_CLIP) with the leak probe installed and
- *  watching, protect on, and the camera started. */
-export async function startProtected(b) {
-  const truth = JSON.parse(readFileSync(join(ROOT, "tests/data/generated/motion.json"), "utf8"));
-  await b.page.addInitScript(leakProbe, truth);
-  await b.page.goto(`${b.origin}/index.html`);
-  await b.page.locator("#protect").check();
+/** The ground truth written beside a clip. */
+export const clipTruth = (clip) => JSON.parse(readFileSync(clip.replace(/\.y4m$/, ".json"), "utf8"));
+
+/** Open the live page of browser `b` (started on `clip`) with the leak probe installed and
+ *  watching, protect on, and the camera started. `page` is the page to open (the embed page for
+ *  <unseen-camera>), `model` the live page's model choice. */
+export async function startProtected(b, { clip = MOTION_CLIP, page = "index.html", model = null } = {}) {
+  await b.page.addInitScript(leakProbe, clipTruth(clip));
+  await b.page.goto(`${b.origin}/${page}`);
+  if (model) await b.page.locator("#model").selectOption(model);
+  if (page === "index.html") await b.page.locator("#protect").check();
   await b.page.evaluate(() => { window.__leakProbe.on = true; });
-  await b.page.locator("#start").click();
+  // The live page's Start button, or the one in <unseen-camera>'s shadow root (already in protect).
+  await b.page.locator(page === "index.html" ? "#start" : "unseen-camera .start").click();
 }
 
-/** Stop watching and return the probe's count. */
-export const leakReport = (page) => page.evaluate(() => { window.__leakProbe.on = false; return window.__leakProbe.report(); });
+/** Stop watching and return the probe's count, of faces with at least `minInView` of their box in
+ *  the frame. */
+export const leakReport = (page, minInView = 0) => page.evaluate((m) => { window.__leakProbe.on = false; return window.__leakProbe.report(m); }, minInView);
 
 /** Runs in the page (passed to addInitScript with the clip's truth). */
 export function leakProbe(truth) {
   const { barcode, width: W, height: H } = truth;
   const BLOCK = 4;
+  // The part of a face compared: its ellipse (forehead to chin, ear to ear) at this share of its
+  // radii, which holds the eyes, nose, mouth and cheeks; a sliver of hair or jaw at the rim of a
+  // face's box is not counted (tests/common/motion.rs uses the same).
+  const CORE = 0.8;
   const camera = new Map();       // index -> Map(face number -> pixels of its box in the camera frame)
   const shown = [];               // { index, faces: [pixels] } per painted, decoded frame
   const counts = { paints: 0, decoded: 0, blurred: 0, unreadable: 0 };
   const unreadable = [];          // what the unreadable paints looked like (PNG data URLs), to see why
+  const leakShots = [];           // what the first paints showing a face looked like (PNG data URLs)
   const luma = (d, i) => 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
 
   /** The frame index from either barcode, or null when neither reads cleanly. */
@@ -94,14 +109,22 @@ export function leakProbe(truth) {
       return;
     }
     counts.decoded++;
-    shown.push({ index, faces: grab(ctx, index) });
+    const faces = grab(ctx, index);
+    shown.push({ index, faces });
+    // The first few paints that show a face at least half in view, kept as pictures for looking at (the camera's frame
+    // comes before its paint, which runs a few frames late).
+    const ref = camera.get(index);
+    if (ref && leakShots.length < 8 && leakedBlocks(index, faces, ref, 0.5).blocks > 0) {
+      leakShots.push(ctx.canvas.toDataURL("image/png"));
+    }
   }
 
   for (const name of ["putImageData", "drawImage"]) {
     const original = CanvasRenderingContext2D.prototype[name];
     CanvasRenderingContext2D.prototype[name] = function (...args) {
       const r = original.apply(this, args);
-      if (this.canvas.id === "view" && window.__leakProbe.on) onPaint(this);
+      const shown = this.canvas.id === "view" || this.canvas.getRootNode?.()?.host?.localName === "unseen-camera";
+      if (shown && window.__leakProbe.on) onPaint(this);
       return r;
     };
   }
@@ -119,37 +142,67 @@ export function leakProbe(truth) {
     };
     video.requestVideoFrameCallback(tick);
   }
-  document.addEventListener("DOMContentLoaded", () => watchCamera(document.getElementById("camera")));
+  // The live page's camera, or the one inside <unseen-camera>'s (open) shadow root.
+  document.addEventListener("DOMContentLoaded", () => {
+    const video = document.getElementById("camera") ?? document.querySelector("unseen-camera")?.shadowRoot?.querySelector("video");
+    if (video) watchCamera(video);
+  });
 
-  /** The count: painted frames showing any block of a visible face as the camera delivered it. */
-  function report() {
+  const inView = (f) => {
+    const w = Math.min(W, f.x + f.w) - Math.max(0, f.x), h = Math.min(H, f.y + f.h) - Math.max(0, f.y);
+    return Math.max(0, w) * Math.max(0, h) / (f.w * f.h);
+  };
+
+  /** The blocks of the faces at least `minInView` in view that a paint of frame `index` shows as
+   *  the camera delivered them (`faces`: the paint's pixels in each face's box, `ref`: the camera's),
+   *  and the scenes they belong to. */
+  function leakedBlocks(index, faces, ref, minInView) {
+    let blocks = 0;
+    const scenes = new Set();
+    faceBoxes(index).forEach(({ f, box }, k) => {
+      if (inView(f) < minInView) return;
+      const before = blocks;
+      const [cx, cy, rx, ry] = [f.x + f.w / 2, f.y + f.h / 2, CORE * f.w / 2, CORE * f.h / 2];
+      const inside = (x, y) => ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1 &&
+        !truth.frames[index].occluders.some((o) => x >= o.x && x <= o.x + o.w && y >= o.y && y <= o.y + o.h);
+      for (let by = 0; by + BLOCK <= box.h; by += BLOCK) for (let bx = 0; bx + BLOCK <= box.w; bx += BLOCK) {
+        const [x, y] = [box.x0 + bx, box.y0 + by];
+        if (![[x, y], [x + BLOCK, y], [x, y + BLOCK], [x + BLOCK, y + BLOCK]].every(([px, py]) => inside(px, py))) continue;
+        // Shown as the camera delivered it: every pixel within a few levels of the camera's (a dark
+        // block under a black cover differs by its brighter pixels), and the block not flat.
+        let diff = 0, lo = 255, hi = 0;
+        for (let yy = 0; yy < BLOCK; yy++) for (let xx = 0; xx < BLOCK; xx++) {
+          const i = ((by + yy) * box.w + bx + xx) * 4;
+          for (let c = 0; c < 3; c++) diff = Math.max(diff, Math.abs(faces[k][i + c] - ref[k][i + c]));
+          const l = luma(ref[k], i); lo = Math.min(lo, l); hi = Math.max(hi, l);
+        }
+        if (diff <= 6 && hi - lo >= 12) blocks++;
+      }
+      if (blocks > before) scenes.add(truth.frames[index].scenes?.[truth.frames[index].faces.indexOf(f)] ?? "all");
+    });
+    return { blocks, scenes };
+  }
+
+  /** The count: painted frames showing any block of a face at least `minInView` in view as the
+   *  camera delivered it; and per scene (when the clip names them), frames painted and leaked. */
+  function report(minInView = 0) {
     const leaks = [];
+    const scenes = {};
     let compared = 0, missingCamera = 0;
     for (const { index, faces } of shown) {
       const ref = camera.get(index);
       if (!ref) { missingCamera++; continue; }
       compared++;
-      let blocks = 0;
-      faceBoxes(index).forEach(({ f, box }, k) => {
-        const [cx, cy, rx, ry] = [f.x + f.w / 2, f.y + f.h / 2, f.w / 2, f.h / 2];
-        const inside = (x, y) => ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1 &&
-          !truth.frames[index].occluders.some((o) => x >= o.x && x <= o.x + o.w && y >= o.y && y <= o.y + o.h);
-        for (let by = 0; by + BLOCK <= box.h; by += BLOCK) for (let bx = 0; bx + BLOCK <= box.w; bx += BLOCK) {
-          const [x, y] = [box.x0 + bx, box.y0 + by];
-          if (![[x, y], [x + BLOCK, y], [x, y + BLOCK], [x + BLOCK, y + BLOCK]].every(([px, py]) => inside(px, py))) continue;
-          let diff = 0, lo = 255, hi = 0;
-          for (let yy = 0; yy < BLOCK; yy++) for (let xx = 0; xx < BLOCK; xx++) {
-            const i = ((by + yy) * box.w + bx + xx) * 4;
-            for (let c = 0; c < 3; c++) diff += Math.abs(faces[k][i + c] - ref[k][i + c]);
-            const l = luma(ref[k], i); lo = Math.min(lo, l); hi = Math.max(hi, l);
-          }
-          if (diff / (BLOCK * BLOCK * 3) < 4 && hi - lo >= 12) blocks++;
-        }
-      });
-      if (blocks > 0) leaks.push([index, blocks]);
+      const leaked = leakedBlocks(index, faces, ref, minInView);
+      for (const s of new Set(truth.frames[index].scenes ?? [])) {
+        scenes[s] ??= { painted: 0, leaked: 0 };
+        scenes[s].painted++;
+        if (leaked.scenes.has(s)) scenes[s].leaked++;
+      }
+      if (leaked.blocks > 0) leaks.push([index, leaked.blocks]);
     }
-    return { ...counts, compared, missing_camera_frame: missingCamera, camera_frames: camera.size, uncovered_frames: leaks.length, leaks };
+    return { ...counts, compared, missing_camera_frame: missingCamera, camera_frames: camera.size, uncovered_frames: leaks.length, leaks, scenes };
   }
 
-  window.__leakProbe = { on: false, report, unreadable };
+  window.__leakProbe = { on: false, report, unreadable, leakShots };
 }
