@@ -1,64 +1,40 @@
 //! Protect mode over the adversarial clip (`tests/common/edges.rs`) natively, both models: the frames
-//! that show a face uncovered, per scenario, counting faces at least half in view (the check's rule)
-//! and at least a quarter in view (harder).
-//!   cargo run --release --example leak_scenes [-- HOLD_BACK]
+//! that show a face uncovered, per scenario, counting faces at least half in view (the independent
+//! check's rule) and at least a quarter in view (harder), and how much of each frame is covered.
+//!
+//!   cargo run --release --example leak_scenes [-- HOLD_BACK] [--one]
+//!   cargo run --release --example leak_scenes -- --detect
+//!
+//! `--one`: without protect mode's second look (BlazeFace alone). `UNSEEN_STEP=N`: process every
+//! N-th camera frame (a page slower than the camera). `UNSEEN_SHOW=I,J`: write frames I and J as
+//! taken and as shown to the temp folder. `--detect`: how often each detector alone finds the clip's
+//! faces, by share in view.
 #[path = "../tests/common/mod.rs"]
 mod common;
 
 use common::edges::{self, EdgeClip, SCENES};
+use common::motion::Shot;
 use common::protect::{frames_per_scene, leaks_and_cover, Run};
-use unseen::live::HOLD_BACK_FRAMES;
+use unseen::live::{HOLD_BACK_FRAMES, PROTECT_THRESHOLD};
+use unseen::{Rect, Result};
 
-fn main() {
+fn main() -> Result<()> {
+    let clip = EdgeClip::new();
+    if std::env::args().any(|a| a == "--detect") {
+        return detection_rates(&clip);
+    }
     let hold_back = std::env::args()
         .filter_map(|a| a.parse().ok())
         .next()
         .unwrap_or(HOLD_BACK_FRAMES);
-    if let Some(n) = std::env::var("UNSEEN_FRAME")
+    let step = std::env::var("UNSEEN_STEP")
         .ok()
-        .and_then(|v| v.parse::<u32>().ok())
-    {
-        let clip = EdgeClip::new();
-        let shot = clip.frame(n);
-        println!("truth {:?}", shot.faces);
-        let opts = unseen::DetectOptions {
-            threshold: 0.05,
-            ..Default::default()
-        };
-        for model in [unseen::models::SHORT_RANGE, unseen::models::FULL_RANGE] {
-            let mut d = unseen::Detector::new(model).unwrap();
-            for f in d.detect(shot.img.frame(), opts).unwrap() {
-                println!("blaze {:?} {:.2}", f.rect, f.score);
-            }
-        }
-        for w in [448, 480, 512, 544, 576, 640] {
-            let mut s =
-                unseen::detect::second_look::SecondLook::with_width(unseen::models::RETINAFACE, w)
-                    .unwrap();
-            for f in s.faces(shot.img.frame(), 0.3).unwrap() {
-                if f.rect.x > 500.0 {
-                    println!("second {w} {:?} {:.2}", f.rect, f.score);
-                }
-            }
-        }
-        return;
-    }
-    if std::env::args().any(|a| a == "--detect") {
-        for (w, h) in [(448, 336), (512, 384), (576, 432)] {
-            println!("RetinaFace at {w}×{h}:");
-            retina_rates(w, h);
-        }
-        return;
-    }
-    let clip = EdgeClip::new();
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     for (name, model) in [
         ("short-range", unseen::models::SHORT_RANGE),
         ("full-range", unseen::models::FULL_RANGE),
     ] {
-        let step = std::env::var("UNSEEN_STEP")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1);
         let run = Run {
             passes: 2,
             step,
@@ -67,21 +43,18 @@ fn main() {
             second_look: !std::env::args().any(|a| a == "--one"),
         };
         let (all, cover) = leaks_and_cover(model, |i| clip.frame(i), edges::FRAMES, run);
-        let mean = cover.iter().map(|c| c.1).sum::<f32>() / cover.len() as f32;
+        let mean = cover.iter().map(|c| c.1).sum::<f32>() / cover.len().max(1) as f32;
         let worst = cover
             .iter()
             .fold((0, 0.0f32), |a, c| if c.1 > a.1 { *c } else { a });
         println!(
-            "{name}: covered on average {:.0} % of the frame, at most {:.0} % (frame {})",
+            "{name}, held back {hold_back} frames, every {step} frames, 2 passes of {} frames: covered on average {:.0} % of the frame, at most {:.0} % (frame {})",
+            edges::FRAMES,
             100.0 * mean,
             100.0 * worst.1,
             worst.0
         );
         let half: Vec<_> = all.iter().filter(|l| l.in_view >= 0.5).cloned().collect();
-        println!(
-            "{name}, held back {hold_back} frames, 2 passes of {} frames:",
-            edges::FRAMES
-        );
         for ((scene, n_half), (_, n_quarter)) in frames_per_scene(&half, &SCENES)
             .into_iter()
             .zip(frames_per_scene(&all, &SCENES))
@@ -98,86 +71,66 @@ fn main() {
             );
         }
     }
+    Ok(())
 }
 
-/// Per scene and share in view, how often the detector alone finds the face (IoU ≥ 0.3 with the
-/// face's box clipped to the frame, or its centre inside), at protect mode's threshold.
-#[allow(dead_code)]
-pub fn detection_rates(model: &[u8]) {
-    let clip = EdgeClip::new();
-    let mut d = unseen::Detector::new(model).expect("model");
-    let opts = unseen::DetectOptions {
-        threshold: unseen::live::PROTECT_THRESHOLD,
+/// Per scene and share in view, how often each detector alone finds a face (a box with IoU ≥ 0.3
+/// with the face's box clipped to the frame, or its centre inside it), at protect mode's threshold.
+fn detection_rates(clip: &EdgeClip) -> Result<()> {
+    let options = unseen::DetectOptions {
+        threshold: PROTECT_THRESHOLD,
         ..Default::default()
     };
-    let mut table = std::collections::BTreeMap::<(&str, usize), (u32, u32)>::new();
-    for i in 0..edges::FRAMES {
-        let shot = clip.frame(i);
-        let found = d.detect(shot.img.frame(), opts).expect("detect");
-        for (k, &(x, y, w, h)) in shot.faces.iter().enumerate() {
-            let v = shot.in_view(k);
-            let bucket = ((v * 4.0).floor() as usize).min(4);
-            let (x0, y0) = (x.max(0.0), y.max(0.0));
-            let clipped =
-                unseen::Rect::new(x0, y0, (x + w).min(640.0) - x0, (y + h).min(480.0) - y0);
-            let hit = found.iter().any(|f| {
-                let c = f.rect.center();
-                f.rect.iou(&clipped) >= 0.3
-                    || (c.x >= x0 && c.x <= x0 + clipped.w && c.y >= y0 && c.y <= y0 + clipped.h)
-            });
-            let e = table.entry((shot.scenes[k], bucket)).or_default();
-            e.0 += hit as u32;
-            e.1 += 1;
-        }
+    for (name, model) in [
+        ("short-range", unseen::models::SHORT_RANGE),
+        ("full-range", unseen::models::FULL_RANGE),
+    ] {
+        let mut d = unseen::Detector::new(model)?;
+        println!("{name}:");
+        rates(clip, |shot| {
+            Ok(d.detect(shot.img.frame(), options)?
+                .iter()
+                .map(|f| f.rect)
+                .collect())
+        })?;
     }
-    for ((scene, b), (hit, n)) in table {
-        println!(
-            "  {scene:<28} in view {:>3}–{:<3} %: found {hit:>3} of {n:>3}",
-            b * 25,
-            (b + 1).min(4) * 25
-        );
-    }
+    println!("RetinaFace over the whole frame at 640×480:");
+    let mut r = unseen::detect::retinaface::RetinaFace::load(unseen::models::RETINAFACE, 480, 640)?;
+    rates(clip, |shot| {
+        Ok(r.candidates(shot.img.frame(), 0.5)?
+            .iter()
+            .map(|c| c.rect)
+            .collect())
+    })?;
+    println!("the second look (RetinaFace along one edge a frame):");
+    let mut s = unseen::detect::second_look::SecondLook::new(unseen::models::RETINAFACE)?;
+    rates(clip, |shot| {
+        Ok(s.faces(shot.img.frame(), PROTECT_THRESHOLD)?
+            .iter()
+            .map(|f| f.rect)
+            .collect())
+    })
 }
 
-#[allow(dead_code)]
-pub fn retina_rates(w: usize, h: usize) {
-    let clip = EdgeClip::new();
-    let mut r = unseen::detect::retinaface::RetinaFace::load(
-        unseen::models::RETINAFACE,
-        h.div_ceil(32) * 32,
-        w,
-    )
-    .expect("model");
+fn rates(clip: &EdgeClip, mut find: impl FnMut(&Shot) -> Result<Vec<Rect>>) -> Result<()> {
     let mut table = std::collections::BTreeMap::<(&str, usize), (u32, u32)>::new();
-    let mut ms = 0.0;
     for i in 0..edges::FRAMES {
         let shot = clip.frame(i);
-        let small = unseen::detect::resize_rgba(shot.img.frame(), w as u32, h as u32);
-        let t = std::time::Instant::now();
-        let found = r
-            .candidates(unseen::Frame::new(&small, w as u32, h as u32).unwrap(), 0.5)
-            .expect("detect");
-        ms += t.elapsed().as_secs_f64() * 1000.0;
-        let sc = 640.0 / w as f32;
-        for (k, &(x, y, fw, fh)) in shot.faces.iter().enumerate() {
-            let v = shot.in_view(k);
-            let bucket = ((v * 4.0).floor() as usize).min(4);
+        let found = find(&shot)?;
+        for (k, &(x, y, w, h)) in shot.faces.iter().enumerate() {
+            let bucket = ((shot.in_view(k) * 4.0).floor() as usize).min(4);
             let (x0, y0) = (x.max(0.0), y.max(0.0));
-            let clipped =
-                unseen::Rect::new(x0, y0, (x + fw).min(640.0) - x0, (y + fh).min(480.0) - y0);
-            let hit = found.iter().any(|f| {
-                let rr =
-                    unseen::Rect::new(f.rect.x * sc, f.rect.y * sc, f.rect.w * sc, f.rect.h * sc);
-                let c = rr.center();
-                rr.iou(&clipped) >= 0.3
-                    || (c.x >= x0 && c.x <= x0 + clipped.w && c.y >= y0 && c.y <= y0 + clipped.h)
+            let clipped = Rect::new(x0, y0, (x + w).min(640.0) - x0, (y + h).min(480.0) - y0);
+            let hit = found.iter().any(|r| {
+                let c = r.center();
+                r.iou(&clipped) >= 0.3
+                    || (c.x >= x0 && c.x <= clipped.right() && c.y >= y0 && c.y <= clipped.bottom())
             });
             let e = table.entry((shot.scenes[k], bucket)).or_default();
             e.0 += hit as u32;
             e.1 += 1;
         }
     }
-    println!("  {:.1} ms a frame", ms / edges::FRAMES as f64);
     for ((scene, b), (hit, n)) in table {
         println!(
             "  {scene:<28} in view {:>3}–{:<3} %: found {hit:>3} of {n:>3}",
@@ -185,4 +138,5 @@ pub fn retina_rates(w: usize, h: usize) {
             (b + 1).min(4) * 25
         );
     }
+    Ok(())
 }

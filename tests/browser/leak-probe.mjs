@@ -5,7 +5,8 @@
 // (tests/common/motion.rs). A painted frame is read back, its index decoded, and each 4×4 block inside
 // the core of a visible face's ellipse (see CORE; faces per the clip's JSON) compared with the camera's own pixels for that index: a
 // block equal to the camera's, and not flat, is a face shown uncovered. A paint without a readable
-// index must be the fully blurred fallback: no detail anywhere.
+// index (covers can hide both barcodes) must be the fully blurred fallback, or show no face of any of
+// the camera's recent frames.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -45,9 +46,16 @@ export function leakProbe(truth) {
   // radii, which holds the eyes, nose, mouth and cheeks; a sliver of hair or jaw at the rim of a
   // face's box is not counted (tests/common/motion.rs uses the same).
   const CORE = 0.8;
+  // An unreadable paint is checked against this many of the camera's last frames (the view runs 4
+  // frames late, and a slow page falls further behind).
+  const RECENT = 24;
   const camera = new Map();       // index -> Map(face number -> pixels of its box in the camera frame)
   const shown = [];               // { index, faces: [pixels] } per painted, decoded frame
-  const counts = { paints: 0, decoded: 0, blurred: 0, unreadable: 0 };
+  // unreadable: paints whose index cannot be read (covers over both barcodes), that are not the
+  // blurred fallback, and that show a face of one of the camera's recent frames (or cannot be
+  // checked); hidden: such paints checked against every recent camera frame and showing none.
+  const counts = { paints: 0, decoded: 0, blurred: 0, hidden: 0, unreadable: 0 };
+  const recent = [];              // the indices of the camera's last frames, newest last
   const unreadable = [];          // what the unreadable paints looked like (PNG data URLs), to see why
   const leakShots = [];           // what the first paints showing a face looked like (PNG data URLs)
   const luma = (d, i) => 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
@@ -105,6 +113,7 @@ export function leakProbe(truth) {
     const index = decode(ctx);
     if (index === null) {
       if (blurred(ctx)) counts.blurred++;
+      else if (recent.length > 0 && recent.every((i) => leakedBlocks(i, grab(ctx, i), camera.get(i), 0).blocks === 0)) counts.hidden++;
       else { counts.unreadable++; unreadable.push(ctx.canvas.toDataURL("image/png")); }
       return;
     }
@@ -137,6 +146,10 @@ export function leakProbe(truth) {
         cam.drawImage(video, 0, 0);
         const index = decode(cam);
         if (index !== null && !camera.has(index)) camera.set(index, grab(cam, index));
+        if (index !== null && recent.at(-1) !== index) {
+          recent.push(index);
+          if (recent.length > RECENT) recent.shift();
+        }
       }
       video.requestVideoFrameCallback(tick);
     };
