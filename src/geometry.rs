@@ -115,21 +115,7 @@ impl Rect {
     /// on each side of a `width`×`height` frame that lies within one box size of the box, the box is
     /// stretched to one box size beyond that edge. A box far from every edge is returned as it is.
     pub fn reaching_edges(&self, width: u32, height: u32) -> Rect {
-        let (width, height) = (width as f32, height as f32);
-        let mut r = *self;
-        if self.x < self.w {
-            r = r.union(&Rect::new(-self.w, self.y, self.w, self.h));
-        }
-        if width - self.right() < self.w {
-            r = r.union(&Rect::new(width, self.y, self.w, self.h));
-        }
-        if self.y < self.h {
-            r = r.union(&Rect::new(r.x, -self.h, r.w, self.h));
-        }
-        if height - self.bottom() < self.h {
-            r = r.union(&Rect::new(r.x, height, r.w, self.h));
-        }
-        r
+        self.past_edges(width, height, 1.0)
     }
 
     /// True when every coordinate is a finite number.

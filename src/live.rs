@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::frame::Frame;
 use crate::geometry::{PixelSpan, Rect};
 use crate::redact::{self, RedactOptions, Shape, Style};
-use crate::track::Tracker;
+use crate::track::{Tracker, EDGE_MARGIN};
 
 /// In protect mode, faces scoring at least this are covered whatever the chosen threshold. Chosen on
 /// the leak clip (`tests/leak.rs`): at 0.6 the short-range model let whole faces of 80 pixels
@@ -35,9 +35,6 @@ pub const HOLD_BACK_FRAMES: usize = 4;
 /// In protect mode a face is covered at least this many times its box, whatever the chosen mask
 /// scale: detectors' boxes of turned, tilted or half-hidden faces miss a cheek or a brow.
 pub const PROTECT_MASK_SCALE: f32 = 1.5;
-
-/// A face within this share of its size of the frame's edge is taken to go on past it.
-const EDGE_MARGIN: f32 = 0.1;
 
 /// The most frames a caller may ask to hold back.
 pub const MAX_HOLD_BACK: usize = 8;
@@ -272,7 +269,7 @@ impl LivePipeline {
         };
         // A face near the frame's edge may go on past it: its cover does too, as a box (an ellipse
         // in a stretched box would leave the face's far side bare).
-        // Near: its cover would reach within EDGE_MARGIN of its size of the edge.
+        // Near: its cover would reach within EDGE_MARGIN of its size of the edge (a face cut by it).
         let (near_edge, inside): (Vec<Rect>, Vec<Rect>) = tracked.iter().partition(|r| {
             let c = r.scaled(chosen.mask_scale);
             c.past_edges(width, height, EDGE_MARGIN) != c

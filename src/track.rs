@@ -12,7 +12,7 @@ pub const HOLD_MS: f64 = 800.0;
 /// half out of the picture only now and then, and a face parked there must stay covered.
 pub const EDGE_HOLD_MS: f64 = 3000.0;
 /// A box within this share of its size from the frame's edge counts as cut by it.
-const EDGE_MARGIN: f32 = 0.1;
+pub const EDGE_MARGIN: f32 = 0.1;
 /// A held box grows to at most this many times its size.
 const MAX_HELD_GROWTH: f32 = 1.5;
 /// A detection continues a track when their IoU is above this (or its centre lies in the track).
@@ -37,8 +37,6 @@ struct Track {
     last_seen: f64,
     /// Frames in a row the face has been detected in, up to now.
     run: u32,
-    /// When the face was last detected before those frames (negative infinity for a new face).
-    since: f64,
 }
 
 /// Tracks of the faces seen recently.
@@ -77,9 +75,6 @@ pub struct Found {
     pub rect: Rect,
     /// Frames in a row this face has been detected in, this one included (1 for a face found now).
     pub run: u32,
-    /// When the face was last detected before those frames (negative infinity for a new face):
-    /// frames taken between then and the run's start may show the face with no cover.
-    pub since: f64,
 }
 
 impl Tracker {
@@ -129,13 +124,11 @@ impl Tracker {
                     let t = &mut self.tracks[i];
                     if t.last_seen < self.previous {
                         t.run = 0;
-                        t.since = t.last_seen;
                     }
                     t.run += 1;
                     found.push(Found {
                         rect: *face,
                         run: t.run,
-                        since: t.since,
                     });
                     // Where the track says the face is now is covered too: boxes of a face cut by
                     // the frame's edge jump about from frame to frame (and between detectors), a
@@ -156,13 +149,11 @@ impl Tracker {
                     found.push(Found {
                         rect: *face,
                         run: 1,
-                        since: f64::NEG_INFINITY,
                     });
                     fresh.push(Track {
                         rect: *face,
                         cover: *face,
                         run: 1,
-                        since: f64::NEG_INFINITY,
                         vx: 0.0,
                         vy: 0.0,
                         last_seen: now,
@@ -313,27 +304,20 @@ mod tests {
     }
 
     #[test]
-    fn each_detection_comes_with_its_run_and_when_its_face_was_found_before() {
+    fn each_detection_comes_with_its_run() {
         let mut t = Tracker::new();
-        let runs = |t: &mut Tracker, faces: &[Rect], ms: f64| -> Vec<(u32, f64)> {
-            t.update(faces, ms)
-                .found
-                .iter()
-                .map(|f| (f.run, f.since))
-                .collect()
+        let runs = |t: &mut Tracker, faces: &[Rect], ms: f64| -> Vec<u32> {
+            t.update(faces, ms).found.iter().map(|f| f.run).collect()
         };
-        assert_eq!(runs(&mut t, &[FACE], 0.0), vec![(1, f64::NEG_INFINITY)]);
-        assert_eq!(runs(&mut t, &[FACE], 33.0), vec![(2, f64::NEG_INFINITY)]);
-        // Missed twice, then found again: a new run, the face last found at 33 ms.
+        assert_eq!(runs(&mut t, &[FACE], 0.0), vec![1]);
+        assert_eq!(runs(&mut t, &[FACE], 33.0), vec![2]);
+        // Missed twice, then found again: a new run.
         t.update(&[], 66.0);
         t.update(&[], 100.0);
-        assert_eq!(runs(&mut t, &[FACE], 133.0), vec![(1, 33.0)]);
+        assert_eq!(runs(&mut t, &[FACE], 133.0), vec![1]);
         // A second face joins.
         let other = Rect { x: 400.0, ..FACE };
-        assert_eq!(
-            runs(&mut t, &[FACE, other], 166.0),
-            vec![(2, 33.0), (1, f64::NEG_INFINITY)]
-        );
+        assert_eq!(runs(&mut t, &[FACE, other], 166.0), vec![2, 1]);
     }
 
     #[test]

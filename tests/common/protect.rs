@@ -88,24 +88,17 @@ pub fn leaks_and_cover(
         if let Ok(list) = std::env::var("UNSEEN_SHOW") {
             let seen = std::env::temp_dir().join(format!("unseen-shown-{i}.png"));
             if list.split(',').any(|v| v.trim() == i.to_string()) && !seen.exists() {
-                let png = unseen::image_io::encode(
-                    &shown,
-                    shot.img.width,
-                    shot.img.height,
-                    unseen::image_io::OutputFormat::Png,
-                )
-                .expect("a PNG");
-                let path = std::env::temp_dir().join(format!("unseen-shown-{i}.png"));
-                std::fs::write(path, png).expect("written");
-                let png = unseen::image_io::encode(
-                    &shot.img.rgba,
-                    shot.img.width,
-                    shot.img.height,
-                    unseen::image_io::OutputFormat::Png,
-                )
-                .expect("a PNG");
-                let path = std::env::temp_dir().join(format!("unseen-taken-{i}.png"));
-                std::fs::write(path, png).expect("written");
+                for (what, rgba) in [("taken", &shot.img.rgba[..]), ("shown", &shown[..])] {
+                    let png = unseen::image_io::encode(
+                        rgba,
+                        shot.img.width,
+                        shot.img.height,
+                        unseen::image_io::OutputFormat::Png,
+                    )
+                    .expect("a PNG");
+                    let path = std::env::temp_dir().join(format!("unseen-{what}-{i}.png"));
+                    std::fs::write(path, png).expect("written");
+                }
             }
         }
         for (k, blocks) in uncovered_blocks_per_face(&shot.img, &shown, &shot)
