@@ -58,12 +58,12 @@ const ops = {
       if (secondLookError) {
         const e = secondLookError;
         secondLookError = null;
-        throw new Error(`Protect mode's second face detector could not be downloaded (${e.message}), so the view stays blurred. It will be tried again.`);
+        throw new Error(`Protect mode's second face detector could not be loaded (${e.message}), so the view stays blurred. It will be tried again.`);
       }
       secondLookLoading ??= download(SECOND_LOOK).then((b) => {
-        secondLookBytes = b;
         session?.setSecondLook(b);
-      }, (e) => { secondLookError = e; }).finally(() => { secondLookLoading = null; });
+        secondLookBytes = b;
+      }).catch((e) => { secondLookError = e; }).finally(() => { secondLookLoading = null; });
       return { waiting: true, faces: new Float32Array(0), covered: new Float32Array(0), inferenceMs: 0 };
     }
     const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
