@@ -13,9 +13,9 @@
 
 use std::collections::VecDeque;
 
-use crate::detect::blazeface::Candidate;
+use crate::detect::photo::{merged_faces, to_candidate};
 use crate::detect::second_look::SecondLook;
-use crate::detect::{nms, DetectOptions, Detector, Face};
+use crate::detect::{DetectOptions, Detector, Face};
 use crate::error::{Error, Result};
 use crate::frame::Frame;
 use crate::geometry::{PixelSpan, Rect};
@@ -143,24 +143,12 @@ impl LivePipeline {
         let frame = Frame::new(rgba, width, height)?;
         let mut found = self.detector.detect(frame, options)?;
         if let (true, Some(second)) = (protect, self.second_look.as_mut()) {
-            let to_candidate = |f: &Face| Candidate {
-                rect: f.rect,
-                keypoints: f.landmarks,
-                score: f.score,
-            };
             let both = found
                 .iter()
                 .chain(&second.faces(frame, options.threshold)?)
                 .map(to_candidate)
                 .collect();
-            found = nms::weighted_nms(both, options.overlap)
-                .into_iter()
-                .map(|c| Face {
-                    rect: c.rect,
-                    score: c.score,
-                    landmarks: c.keypoints,
-                })
-                .collect();
+            found = merged_faces(both, options.overlap);
         }
         let shown: Vec<Face> = found
             .iter()

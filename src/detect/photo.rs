@@ -155,14 +155,7 @@ impl PhotoDetector {
         if retinaface && self.retina_model.is_some() {
             found.extend(self.retina_candidates(frame, options)?);
         }
-        Ok(nms::weighted_nms(found, options.overlap)
-            .into_iter()
-            .map(|c| Face {
-                rect: c.rect,
-                score: c.score,
-                landmarks: c.keypoints,
-            })
-            .collect())
+        Ok(merged_faces(found, options.overlap))
     }
 
     /// RetinaFace over the pyramid, scores calibrated, in the photo's pixels.
@@ -382,7 +375,20 @@ pub fn detect_photo(
         .collect())
 }
 
-fn to_candidate(f: &Face) -> Candidate {
+/// Candidates merged by weighted NMS, as faces in the same pixels.
+pub(crate) fn merged_faces(candidates: Vec<Candidate>, overlap: f32) -> Vec<Face> {
+    nms::weighted_nms(candidates, overlap)
+        .into_iter()
+        .map(|c| Face {
+            rect: c.rect,
+            score: c.score,
+            landmarks: c.keypoints,
+        })
+        .collect()
+}
+
+/// A face as a candidate for merging (see `nms::weighted_nms`).
+pub(crate) fn to_candidate(f: &Face) -> Candidate {
     Candidate {
         rect: f.rect,
         keypoints: f.landmarks,
