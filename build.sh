@@ -93,6 +93,8 @@ case "${1:-build}" in
     say "serving www/ on http://127.0.0.1:$PORT/"
     exec node scripts/serve.mjs "$PORT" www ;;
   test)
+    command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null ||
+      die "the video tests need Debian's ffmpeg: apt-get install ffmpeg (.ci/run does)"
     say "formatting (cargo fmt --check)"
     cargo fmt --check || die "cargo fmt would change the files above: run cargo fmt"
     build

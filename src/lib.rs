@@ -9,6 +9,7 @@
 //! - [`redact`]: faces to covered pixels;
 //! - [`track`]: faces over time, so a face missed for a moment stays covered;
 //! - [`live`]: one camera frame through detect, track and cover;
+//! - [`video`]: a video file in two passes, detect then cover, with tracks that look both ways;
 //! - [`geometry`], [`frame`], [`error`]: the types they share.
 //!
 //! `wasm.rs` is the only file that speaks wasm-bindgen; `bin/unseen.rs` is the CLI.
@@ -25,6 +26,7 @@ pub mod metadata;
 pub mod models;
 pub mod redact;
 pub mod track;
+pub mod video;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 

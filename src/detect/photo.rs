@@ -297,7 +297,7 @@ where
 }
 
 /// `v` rounded up to a multiple of [`SIZE_STEP`].
-fn round_up(v: u32) -> u32 {
+pub(crate) fn round_up(v: u32) -> u32 {
     v.div_ceil(SIZE_STEP as u32) * SIZE_STEP as u32
 }
 
@@ -397,7 +397,7 @@ pub(crate) fn to_candidate(f: &Face) -> Candidate {
 }
 
 /// Tile origins along an axis of `len` pixels: every `stride`, the last one flush with the end.
-fn starts(len: u32, side: u32, stride: u32) -> Vec<u32> {
+pub(crate) fn starts(len: u32, side: u32, stride: u32) -> Vec<u32> {
     if side >= len {
         return vec![0];
     }
@@ -420,7 +420,15 @@ pub(crate) fn crop(frame: Frame<'_>, x0: u32, y0: u32, w: u32, h: u32, out: &mut
 }
 
 /// Whether a face found in a tile touches one of the tile's edges that is not the photo's edge.
-fn cut_by_inner_edge(r: &Rect, x0: u32, y0: u32, tw: u32, th: u32, rw: u32, rh: u32) -> bool {
+pub(crate) fn cut_by_inner_edge(
+    r: &Rect,
+    x0: u32,
+    y0: u32,
+    tw: u32,
+    th: u32,
+    rw: u32,
+    rh: u32,
+) -> bool {
     let margin = EDGE_MARGIN * tw.max(th) as f32;
     (x0 > 0 && r.x < margin)
         || (y0 > 0 && r.y < margin)

@@ -169,6 +169,76 @@ impl RetinaFace {
     }
 }
 
+/// RetinaFace networks planned for the sizes in use, made on demand from the model's bytes, with
+/// what a search of part of a picture needs: faces found in a crop of a (possibly shrunk) picture,
+/// mapped back to the original's pixels, scores on the common scale.
+pub(crate) struct RetinaNets {
+    bytes: Vec<u8>,
+    nets: Vec<RetinaFace>,
+}
+
+impl RetinaNets {
+    /// Checks the model by planning it for a small input.
+    pub(crate) fn new(bytes: &[u8]) -> Result<Self> {
+        RetinaFace::load(bytes, SIZE_STEP, SIZE_STEP)?;
+        Ok(RetinaNets {
+            bytes: bytes.to_vec(),
+            nets: Vec::new(),
+        })
+    }
+
+    /// Forget every plan (the picture size changed).
+    pub(crate) fn clear(&mut self) {
+        self.nets.clear();
+    }
+
+    /// Faces in `picture` scoring at least `threshold` once calibrated
+    /// (`photo::calibrated_retina_score`), mapped to the original's pixels: `picture` lies at
+    /// `origin` of a copy of the original shrunk by `scale` (original pixels per copy pixel).
+    pub(crate) fn faces(
+        &mut self,
+        picture: Frame<'_>,
+        threshold: f32,
+        origin: (u32, u32),
+        scale: f32,
+    ) -> Result<Vec<Candidate>> {
+        use super::photo::{calibrated_retina_score, uncalibrated_retina_score};
+        let step = SIZE_STEP as u32;
+        let size = (
+            picture.height().div_ceil(step) as usize * SIZE_STEP,
+            picture.width().div_ceil(step) as usize * SIZE_STEP,
+        );
+        let at = match self.nets.iter().position(|n| n.size() == size) {
+            Some(i) => i,
+            None => {
+                self.nets
+                    .push(RetinaFace::load(&self.bytes, size.0, size.1)?);
+                self.nets.len() - 1
+            }
+        };
+        let found = self.nets[at].candidates(picture, uncalibrated_retina_score(threshold))?;
+        let back = |p: Point| Point {
+            x: (p.x + origin.0 as f32) * scale,
+            y: (p.y + origin.1 as f32) * scale,
+        };
+        Ok(found
+            .into_iter()
+            .filter_map(|c| {
+                let score = calibrated_retina_score(c.score);
+                let corner = back(Point {
+                    x: c.rect.x,
+                    y: c.rect.y,
+                });
+                (score >= threshold).then(|| Candidate {
+                    rect: Rect::new(corner.x, corner.y, c.rect.w * scale, c.rect.h * scale),
+                    score,
+                    keypoints: c.keypoints.map(back),
+                })
+            })
+            .collect())
+    }
+}
+
 /// RetinaFace's five landmarks in BlazeFace's six keypoints (right eye, left eye, nose tip, mouth,
 /// right ear, left ear; the person's right is the image's left): the mouth is the middle of its
 /// corners, and the ears, which RetinaFace does not give, are put at the box's sides at eye height.

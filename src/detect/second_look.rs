@@ -9,13 +9,11 @@
 //! whole frame at that resolution. A face found at an edge is held for seconds by the tracker, so one
 //! look every four frames keeps it covered. Faces away from the edges are BlazeFace's.
 
-use super::blazeface::Candidate;
-use super::photo::{calibrated_retina_score, crop, uncalibrated_retina_score};
-use super::retinaface::{RetinaFace, SIZE_STEP};
+use super::photo::crop;
+use super::retinaface::{RetinaNets, SIZE_STEP};
 use super::{resize_rgba, Face};
 use crate::error::Result;
 use crate::frame::Frame;
-use crate::geometry::{Point, Rect};
 
 /// Frames wider than this are shrunk to it before the edges are searched.
 pub const SECOND_LOOK_WIDTH: u32 = 640;
@@ -37,11 +35,9 @@ const EDGES: [Edge; 4] = [Edge::Left, Edge::Top, Edge::Right, Edge::Bottom];
 
 /// RetinaFace planned for the bands of the last frame size, and whose turn it is.
 pub struct SecondLook {
-    bytes: Vec<u8>,
+    nets: RetinaNets,
     /// The widest picture searched.
     width: u32,
-    /// Networks planned for a band size: (height, width) → network.
-    nets: Vec<RetinaFace>,
     /// The frame size the networks are planned for.
     frame: (u32, u32),
     turn: usize,
@@ -57,11 +53,9 @@ impl SecondLook {
 
     /// [`SecondLook::new`] searching pictures at most `width` pixels wide (at least 32).
     pub fn with_width(retinaface: &[u8], width: u32) -> Result<Self> {
-        RetinaFace::load(retinaface, SIZE_STEP, SIZE_STEP)?;
         Ok(SecondLook {
-            bytes: retinaface.to_vec(),
+            nets: RetinaNets::new(retinaface)?,
             width: width.max(SIZE_STEP as u32),
-            nets: Vec::new(),
             frame: (0, 0),
             turn: 0,
             shrunk: Vec::new(),
@@ -107,37 +101,14 @@ impl SecondLook {
         };
         crop(small, x0, y0, bw, bh, &mut self.band);
         let band = Frame::new(&self.band, bw, bh)?;
-        let step = SIZE_STEP as u32;
-        let size = (
-            bh.div_ceil(step) as usize * SIZE_STEP,
-            bw.div_ceil(step) as usize * SIZE_STEP,
-        );
-        let at = match self.nets.iter().position(|n| n.size() == size) {
-            Some(i) => i,
-            None => {
-                self.nets
-                    .push(RetinaFace::load(&self.bytes, size.0, size.1)?);
-                self.nets.len() - 1
-            }
-        };
-        let found = self.nets[at].candidates(band, uncalibrated_retina_score(threshold))?;
-        let back = |p: Point| Point {
-            x: (p.x + x0 as f32) * scale,
-            y: (p.y + y0 as f32) * scale,
-        };
-        Ok(found
-            .into_iter()
-            .filter_map(|c: Candidate| {
-                let score = calibrated_retina_score(c.score);
-                let corner = back(Point {
-                    x: c.rect.x,
-                    y: c.rect.y,
-                });
-                (score >= threshold).then(|| Face {
-                    rect: Rect::new(corner.x, corner.y, c.rect.w * scale, c.rect.h * scale),
-                    score,
-                    landmarks: c.keypoints.map(back),
-                })
+        Ok(self
+            .nets
+            .faces(band, threshold, (x0, y0), scale)?
+            .iter()
+            .map(|c| Face {
+                rect: c.rect,
+                score: c.score,
+                landmarks: c.keypoints,
             })
             .collect())
     }

@@ -200,7 +200,7 @@ fn tent(t: f32, period: f32, speed: f32) -> f32 {
 }
 
 /// A person's head from a photo, cut out with a soft edge.
-fn head_and_shoulders(photo: &Img, face: (f32, f32, f32, f32)) -> Person {
+pub fn head_and_shoulders(photo: &Img, face: (f32, f32, f32, f32)) -> Person {
     let (x, y, w, h) = face;
     let side = (2.2 * w.max(h)).min(photo.width.min(photo.height) as f32) as u32;
     let cx = x + w / 2.0;

@@ -5,6 +5,7 @@
 pub mod edges;
 pub mod motion;
 pub mod protect;
+pub mod video;
 
 use std::path::PathBuf;
 
