@@ -54,6 +54,12 @@ build() {
   rm -f www/demo/astronaut.png
   # The models with float16 weights and the demo picture as a JPEG: half the download.
   cargo run --quiet --release --example site_assets -- models tests/data/fetched www
+  # The video page reads and writes MP4 and WebM with Mediabunny (npm, pinned in package-lock.json),
+  # served from this site like everything else.
+  js_tools
+  mkdir -p www/vendor
+  cp node_modules/mediabunny/dist/bundles/mediabunny.min.mjs www/vendor/
+  cp node_modules/mediabunny/LICENSE www/vendor/LICENSE-mediabunny.txt
   # What the service worker caches for offline use, versioned by the files' hash.
   node scripts/precache.mjs www
 }

@@ -17,6 +17,11 @@
 //! crossings, an occluder and cuts, each face with the scenario it belongs to; OUT_DIR/edges-N.png: a
 //! frame of each scenario.
 //!
+//! OUT_DIR/video-landscape.mp4 (1280×720, 4 s), video-portrait.mov (a phone video stored sideways
+//! with a 90° flag) and video-bench.mp4 (1280×720, 10 s): the video anonymiser's clips
+//! (`tests/common/video.rs`), H.264 with an AAC tone and a phone's location, date, device and title
+//! tags; made once (they are deterministic).
+//!
 //! Also the photos the photo-page test and the bench load: OUT_DIR/crowd-gps-rot6.jpg, the
 //! 1600×1000 composite crowd stored turned on its side with EXIF orientation 6 and a GPS position
 //! (as a phone writes it), OUT_DIR/crowd-12mp.jpg, a 4400×2750 (12.1 megapixel) copy, and
@@ -56,6 +61,18 @@ fn main() -> std::io::Result<()> {
         |i| motion.frame(i),
         &[0, 50, 95, 140],
     )?;
+    // The video anonymiser's clips (tests/common/video.rs), as a phone would write them.
+    for (name, file) in [
+        ("landscape", "video-landscape.mp4"),
+        ("portrait", "video-portrait.mov"),
+        ("bench", "video-bench.mp4"),
+    ] {
+        let path = out.join(file);
+        if !path.exists() {
+            let clip = common::video::clip(name);
+            common::video::encode(&clip, &path, common::video::rotation(name));
+        }
+    }
     let edges = common::edges::EdgeClip::new();
     write_clip(
         &out,

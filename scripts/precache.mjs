@@ -9,8 +9,10 @@ import { join, relative } from "node:path";
 
 const root = process.argv[2] ?? new URL("../www", import.meta.url).pathname;
 const SKIP = new Set(["sw.js", "precache.js"]);
-/** The photo page's second detector: fetched when the first photo is opened. */
-const LAZY = new Set(["models/retinaface_mnet025.onnx"]);
+/** The photo page's second detector: fetched when the first photo is opened; and the video page,
+ *  which a first visit to the live page does not need. */
+const LAZY = new Set(["models/retinaface_mnet025.onnx", "video.html", "js/video.js", "js/video-worker.js",
+  "vendor/mediabunny.min.mjs", "vendor/LICENSE-mediabunny.txt"]);
 
 function walk(dir) {
   return readdirSync(dir).sort().flatMap((name) => {

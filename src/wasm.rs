@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use crate::detect::photo::PhotoDetector;
 use crate::detect::{self, DetectOptions, Detector, Face};
 use crate::error::Error;
-use crate::frame::Frame;
+use crate::frame::{check_rgba, Frame};
 use crate::geometry::Rect;
 use crate::image_io;
 use crate::live::{LivePipeline, HOLD_BACK_FRAMES};
@@ -402,7 +402,7 @@ pub fn redact(
     shape: Shape,
     mask_scale: f32,
 ) -> Result<(), JsError> {
-    if boxes.len() % BOX_LEN != 0 {
+    if !boxes.len().is_multiple_of(BOX_LEN) {
         return Err(js(Error::invalid(format!(
             "boxes must hold 4 numbers per face, not {}",
             boxes.len()
@@ -616,4 +616,218 @@ fn describe_metadata(
     };
     set("gps", gps)?;
     Ok(o.into())
+}
+
+/// Pass 1 of a video, in one worker: the faces of stored frames, searched upright.
+#[wasm_bindgen]
+pub struct VideoFinder {
+    inner: crate::video::VideoDetector,
+    threshold: f32,
+}
+
+#[wasm_bindgen]
+impl VideoFinder {
+    /// BlazeFace full-range and RetinaFace, from their ONNX files.
+    #[wasm_bindgen(constructor)]
+    pub fn new(full_range: &[u8], retinaface: &[u8]) -> Result<VideoFinder, JsError> {
+        Ok(VideoFinder {
+            inner: crate::video::VideoDetector::new(full_range, retinaface).map_err(js)?,
+            threshold: crate::video::detect::VIDEO_THRESHOLD,
+        })
+    }
+
+    /// Boxes (x, y, w, h each, in the stored frame's pixels) of the faces in frame number `index`,
+    /// stored as `rgba` (`width`×`height`) and shown turned `rotation` degrees clockwise.
+    pub fn faces(
+        &mut self,
+        rgba: &[u8],
+        width: u32,
+        height: u32,
+        rotation: i32,
+        index: u32,
+    ) -> Result<Vec<f32>, JsError> {
+        check_rgba(rgba.len(), width, height).map_err(js)?;
+        let rotation = crate::video::Rotation::clockwise(rotation).map_err(js)?;
+        let options = DetectOptions {
+            threshold: self.threshold,
+            ..DetectOptions::default()
+        };
+        let found = self
+            .inner
+            .faces_in_stored(rgba, (width, height), rotation, index, options)
+            .map_err(js)?;
+        Ok(found.iter().flat_map(|r| [r.x, r.y, r.w, r.h]).collect())
+    }
+}
+
+/// Frames a video may have: limits the plan's memory (over nine hours at 30 fps).
+const MAX_VIDEO_FRAMES: u32 = 1_000_000;
+
+/// The plan of a whole video: the boxes of pass 1 in, tracks and covers out, and pass 2's painting.
+#[wasm_bindgen]
+pub struct VideoPlan {
+    width: u32,
+    height: u32,
+    fps: f64,
+    sightings: Vec<Vec<Rect>>,
+    plan: Option<crate::video::CoverPlan>,
+    cover: RedactOptions,
+}
+
+#[wasm_bindgen]
+impl VideoPlan {
+    /// A plan for `frames` stored frames of `width`×`height` at `fps`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(width: u32, height: u32, fps: f64, frames: u32) -> Result<VideoPlan, JsError> {
+        check_rgba(width as usize * height as usize * 4, width, height).map_err(js)?;
+        if frames == 0 || frames > MAX_VIDEO_FRAMES {
+            return Err(js(Error::invalid(format!(
+                "a video must have between 1 and {MAX_VIDEO_FRAMES} frames"
+            ))));
+        }
+        Ok(VideoPlan {
+            width,
+            height,
+            fps,
+            sightings: vec![Vec::new(); frames as usize],
+            plan: None,
+            cover: RedactOptions {
+                mask_scale: crate::video::VIDEO_MASK_SCALE,
+                ..RedactOptions::default()
+            },
+        })
+    }
+
+    /// The boxes (x, y, w, h each) found in frame `index`.
+    #[wasm_bindgen(js_name = setFaces)]
+    pub fn set_faces(&mut self, index: u32, boxes: &[f32]) -> Result<(), JsError> {
+        let Some(slot) = self.sightings.get_mut(index as usize) else {
+            return Err(js(Error::invalid(
+                "the frame number is past the video's end",
+            )));
+        };
+        if !boxes.len().is_multiple_of(BOX_LEN) {
+            return Err(js(Error::invalid("boxes must hold 4 numbers each")));
+        }
+        *slot = boxes
+            .chunks_exact(BOX_LEN)
+            .map(|b| Rect::new(b[0], b[1], b[2], b[3]))
+            .filter(|r| r.is_finite())
+            .collect();
+        self.plan = None;
+        Ok(())
+    }
+
+    /// Link the boxes into tracks (after every `setFaces`); returns how many tracks there are.
+    pub fn link(&mut self) -> u32 {
+        let plan = crate::video::CoverPlan::new(self.width, self.height, self.fps, &self.sightings);
+        let n = plan.tracks().len() as u32;
+        self.plan = Some(plan);
+        n
+    }
+
+    fn linked(&mut self) -> Result<&mut crate::video::CoverPlan, JsError> {
+        self.plan.as_mut().ok_or_else(|| {
+            js(Error::invalid(
+                "call link() before asking for tracks or covers",
+            ))
+        })
+    }
+
+    /// Track `index`: first frame, last frame, the frame it is largest in, and its box there
+    /// (x, y, w, h), then 1 if it is covered, else 0.
+    pub fn track(&mut self, index: u32) -> Result<Vec<f32>, JsError> {
+        let plan = self.linked()?;
+        let covered = plan.is_covered(index as usize);
+        let Some(t) = plan.tracks().get(index as usize) else {
+            return Err(js(Error::invalid("there is no such track")));
+        };
+        let (at, r) = t.best().unwrap_or((t.first(), Rect::default()));
+        Ok(vec![
+            t.first() as f32,
+            t.last() as f32,
+            at as f32,
+            r.x,
+            r.y,
+            r.w,
+            r.h,
+            covered as u8 as f32,
+        ])
+    }
+
+    /// Cover track `index` (true) or leave it uncovered on purpose (false).
+    #[wasm_bindgen(js_name = setCovered)]
+    pub fn set_covered(&mut self, index: u32, covered: bool) -> Result<(), JsError> {
+        self.linked()?.set_covered(index as usize, covered);
+        Ok(())
+    }
+
+    /// Cover the box (x, y, w, h, stored pixels) in frames `first` to `last` whatever was found.
+    pub fn draw(
+        &mut self,
+        first: u32,
+        last: u32,
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+    ) -> Result<(), JsError> {
+        self.linked()?.draw(first, last, Rect::new(x, y, w, h));
+        Ok(())
+    }
+
+    /// Remove every box drawn by hand.
+    #[wasm_bindgen(js_name = clearDrawn)]
+    pub fn clear_drawn(&mut self) -> Result<(), JsError> {
+        self.linked()?.clear_drawn();
+        Ok(())
+    }
+
+    /// How faces are covered.
+    #[wasm_bindgen(js_name = setCover)]
+    pub fn set_cover(
+        &mut self,
+        style: Style,
+        shape: Shape,
+        mask_scale: f32,
+    ) -> Result<(), JsError> {
+        self.cover = RedactOptions {
+            style: core_style(style)?,
+            shape: core_shape(shape)?,
+            mask_scale,
+        }
+        .validated()
+        .map_err(js)?;
+        Ok(())
+    }
+
+    /// Pass 2: cover frame `index` (stored RGBA) in place; returns the regions covered (x, y, w, h).
+    pub fn paint(&mut self, rgba: &mut [u8], index: u32) -> Result<Vec<f32>, JsError> {
+        let (w, h, cover) = (self.width, self.height, self.cover);
+        check_rgba(rgba.len(), w, h).map_err(js)?;
+        let plan = self.linked()?;
+        if index >= plan.frames() {
+            // A frame the plan does not know is covered whole: fail closed.
+            rgba.fill(0);
+            return Ok(vec![0.0, 0.0, w as f32, h as f32]);
+        }
+        let covered = crate::video::paint(rgba, w, h, plan, index, cover).map_err(js)?;
+        Ok(covered.iter().flat_map(|r| [r.x, r.y, r.w, r.h]).collect())
+    }
+}
+
+/// Set every creation and modification time in an MP4's `moov` box (its body) to 0, in place; returns
+/// how many there were.
+#[wasm_bindgen(js_name = mp4ClearTimes)]
+pub fn mp4_clear_times(moov: &mut [u8]) -> u32 {
+    crate::video::mp4::clear_times(moov) as u32
+}
+
+/// Every creation and modification time in an MP4's `moov` box (its body), in seconds since 1904.
+#[wasm_bindgen(js_name = mp4Times)]
+pub fn mp4_times(moov: &[u8]) -> Vec<f64> {
+    crate::video::mp4::times(moov)
+        .into_iter()
+        .map(|t| t as f64)
+        .collect()
 }

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::video::{decode, encode, uncovered_blocks, VideoClip, SCENES, TAGS};
+use common::video::{encode, leaks, VideoClip, TAGS};
 
 fn unseen(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_unseen"))
@@ -63,35 +63,6 @@ fn seconds(v: &serde_json::Value) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// Frames in which some face shows, per scenario, over the whole clip.
-fn leaks(clip: &VideoClip, input: &Path, output: &Path) -> Vec<(&'static str, usize, usize)> {
-    let (w, h, originals) = decode(input);
-    let (ow, oh, shown) = decode(output);
-    assert_eq!((ow, oh), (w, h), "shown size");
-    assert_eq!(shown.len(), originals.len(), "frame count");
-    let mut per_scene: Vec<(&'static str, usize, usize)> =
-        SCENES.iter().map(|s| (*s, 0, 0)).collect();
-    for (i, (orig, out)) in originals.iter().zip(&shown).enumerate() {
-        let shot = clip.frame(i as u32);
-        let blocks = uncovered_blocks(orig, out, w, h, &shot);
-        for (k, scene) in shot.scenes.iter().enumerate() {
-            let entry = per_scene
-                .iter_mut()
-                .find(|e| e.0 == *scene)
-                .expect("known scene");
-            entry.2 += 1;
-            if blocks[k] > 0 {
-                entry.1 += 1;
-                eprintln!(
-                    "frame {i}: {scene} face {:?} shows {} blocks",
-                    shot.faces[k], blocks[k]
-                );
-            }
-        }
-    }
-    per_scene
-}
-
 fn assert_clean_copy(input: &Path, output: &Path, audio: bool) {
     let (pi, po) = (probe(input), probe(output));
     let (vi, vo) = (
@@ -138,7 +109,7 @@ fn assert_clean_copy(input: &Path, output: &Path, audio: bool) {
 #[test]
 fn every_face_is_covered_in_every_frame_and_the_file_keeps_its_timing_and_sound_only() {
     let dir = tmp("landscape");
-    let clip = VideoClip::new(1280, 720, 120);
+    let clip = common::video::clip("landscape");
     let input = dir.join("clip.mp4");
     encode(&clip, &input, 0);
     let output = dir.join("clip-redacted.mp4");
@@ -163,9 +134,9 @@ fn every_face_is_covered_in_every_frame_and_the_file_keeps_its_timing_and_sound_
 #[test]
 fn a_phone_video_stored_sideways_keeps_its_rotation_and_every_face_is_covered() {
     let dir = tmp("portrait");
-    let clip = VideoClip::new(360, 640, 60);
+    let clip = common::video::clip("portrait");
     let input = dir.join("portrait.mov");
-    encode(&clip, &input, 90);
+    encode(&clip, &input, common::video::rotation("portrait"));
     let output = dir.join("portrait-redacted.mp4");
     let out = unseen(&[
         "redact",

@@ -1,7 +1,11 @@
-//! The one thing written into an MP4 that ffmpeg 5.1 cannot be told to write: the video track's
-//! display rotation (the matrix in its `tkhd` box, ISO/IEC 14496-12 §8.3.2), which a phone sets
-//! when it stores an upright video sideways. [`rotation_at`] finds where it lies in the `moov` box;
-//! [`matrix`] is what to write there, as ffmpeg's own MP4 writer does for a stream copy.
+//! Two things in an MP4's index (the `moov` box) that the tools writing the file do not do as a
+//! redacted copy needs (ISO/IEC 14496-12 §8.2.2, §8.3.2, §8.4.2):
+//! - the video track's display rotation (the matrix in its `tkhd` box), which a phone sets when it
+//!   stores an upright video sideways and ffmpeg 5.1 cannot be told to write: [`rotation_at`]
+//!   finds where it lies, [`matrix`] is what to write there, as ffmpeg's own writer does;
+//! - the creation and modification times of the file and each track (`mvhd`, `tkhd`, `mdhd`), which
+//!   the page's MP4 writer sets to the time of saving: [`clear_times`] sets them to 0 (unknown),
+//!   [`times`] reads them back.
 
 use super::Rotation;
 
@@ -63,6 +67,58 @@ pub fn rotation_at(moov: &[u8]) -> Option<usize> {
         return Some(range.start + tkhd_at + before);
     }
     None
+}
+
+/// Every creation and modification time in `moov` (the box's body): the file's, then each
+/// track's header and media header's, as their byte ranges.
+fn time_fields(moov: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut header = |base: usize, body: &[u8]| {
+        let width = match body.first() {
+            Some(0) => 4,
+            Some(1) => 8,
+            _ => return,
+        };
+        if body.len() >= 4 + 2 * width {
+            out.push(base + 4..base + 4 + width);
+            out.push(base + 4 + width..base + 4 + 2 * width);
+        }
+    };
+    for (kind, range) in boxes(moov) {
+        match &kind {
+            b"mvhd" => header(range.start, &moov[range.clone()]),
+            b"trak" => {
+                let trak = &moov[range.clone()];
+                if let Some((at, tkhd)) = child(trak, b"tkhd") {
+                    header(range.start + at, tkhd);
+                }
+                if let Some((at, mdia)) = child(trak, b"mdia") {
+                    if let Some((at2, mdhd)) = child(mdia, b"mdhd") {
+                        header(range.start + at + at2, mdhd);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Set every creation and modification time in `moov` (the box's body) to 0; returns how many.
+pub fn clear_times(moov: &mut [u8]) -> usize {
+    let fields = time_fields(moov);
+    for r in &fields {
+        moov[r.clone()].fill(0);
+    }
+    fields.len()
+}
+
+/// Every creation and modification time in `moov` (the box's body), in seconds since 1904.
+pub fn times(moov: &[u8]) -> Vec<u64> {
+    time_fields(moov)
+        .into_iter()
+        .map(|r| moov[r].iter().fold(0u64, |v, &b| v << 8 | b as u64))
+        .collect()
 }
 
 /// The display matrix for `rotation` of a stored `width`×`height` frame, big-endian.
@@ -165,6 +221,29 @@ mod tests {
         v.extend_from_slice(kind);
         v.extend_from_slice(body);
         v
+    }
+
+    #[test]
+    fn times_are_found_in_the_file_track_and_media_headers_and_cleared() {
+        let mut mvhd = vec![0u8; 100];
+        mvhd[4..8].copy_from_slice(&3_800_000_000u32.to_be_bytes());
+        let mut tkhd = vec![1u8; 4 + 32 + 16 + 36 + 8];
+        tkhd[0] = 1; // version 1: 64-bit times
+        let mdhd = {
+            let mut v = vec![0u8; 24];
+            v[8..12].copy_from_slice(&7u32.to_be_bytes());
+            v
+        };
+        let mut trak = make_box(b"tkhd", &tkhd);
+        trak.extend(make_box(b"mdia", &make_box(b"mdhd", &mdhd)));
+        let mut moov = make_box(b"mvhd", &mvhd);
+        moov.extend(make_box(b"trak", &trak));
+        let found = times(&moov);
+        assert_eq!(found.len(), 6);
+        assert_eq!(found[0], 3_800_000_000);
+        assert_eq!(found[5], 7);
+        assert_eq!(clear_times(&mut moov), 6);
+        assert!(times(&moov).iter().all(|&t| t == 0));
     }
 
     #[test]

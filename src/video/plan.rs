@@ -39,6 +39,8 @@ const GAP_GROWTH: f32 = 1.2;
 const MATCH_IOU: f32 = 0.2;
 /// A detection continues a track only if their sizes differ by less than this factor.
 const MAX_SIZE_RATIO: f32 = 2.0;
+/// A sighting's box is joined with its neighbours' line when they are at most this many frames apart.
+const NEIGHBOURS: u32 = 4;
 /// Velocity is measured over at most this many sightings at each end of a track.
 const VELOCITY_SIGHTINGS: usize = 6;
 
@@ -273,17 +275,16 @@ impl CoverPlan {
         let at = s.partition_point(|&(f, _)| f < i);
         let (fb, b) = s[at];
         if fb == i {
-            return Some(self.near_edge(b));
+            // A detector's box is now and then off (a turn, blur, another detector's idea of a
+            // face): the box is joined with what the sightings either side say, when they are near.
+            let (before, after) = (at.checked_sub(1).map(|k| s[k]), s.get(at + 1).copied());
+            return Some(self.near_edge(match (before, after) {
+                (Some(a), Some(c)) if c.0 - a.0 <= NEIGHBOURS => b.union(&between(a, c, i)),
+                _ => b,
+            }));
         }
         let (fa, a) = s[at - 1];
-        let t = (i - fa) as f32 / (fb - fa) as f32;
-        let lerp = |p: f32, q: f32| p + (q - p) * t;
-        let mid = Rect::new(
-            lerp(a.x, b.x),
-            lerp(a.y, b.y),
-            lerp(a.w, b.w),
-            lerp(a.h, b.h),
-        );
+        let mid = between((fa, a), (fb, b), i);
         let gap_s = (fb - fa) as f32 / self.fps as f32;
         let grow = (1.0 + GROWTH_PER_SECOND * gap_s / 2.0).clamp(GAP_GROWTH, MAX_GROWTH);
         Some(self.near_edge(mid.scaled(grow)))
@@ -339,6 +340,22 @@ impl CoverPlan {
     pub fn frames(&self) -> u32 {
         self.frames
     }
+}
+
+/// The box at frame `i` on the straight line between two sightings.
+fn between((fa, a): (u32, Rect), (fb, b): (u32, Rect), i: u32) -> Rect {
+    let t = if fb > fa {
+        (i as f32 - fa as f32) / (fb - fa) as f32
+    } else {
+        0.0
+    };
+    let lerp = |p: f32, q: f32| p + (q - p) * t;
+    Rect::new(
+        lerp(a.x, b.x),
+        lerp(a.y, b.y),
+        lerp(a.w, b.w),
+        lerp(a.h, b.h),
+    )
 }
 
 /// Whole frames in `ms` milliseconds at `fps`, at least one.

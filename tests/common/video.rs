@@ -271,32 +271,57 @@ pub fn probe_shown(path: &Path) -> (u32, u32, i64) {
     (w, h, rotation.rem_euclid(360))
 }
 
-/// Every frame of `path` as displayed (turned by its rotation flag), RGBA.
-pub fn decode(path: &Path) -> (u32, u32, Vec<Vec<u8>>) {
-    let (w, h, _) = probe_shown(path);
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-v", "error", "-i"])
-        .arg(path)
-        .args([
-            "-map",
-            "0:v:0",
-            "-vsync",
-            "passthrough",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgba",
-            "-",
-        ])
-        .output()
-        .expect("ffmpeg runs");
-    assert!(out.status.success(), "ffmpeg decoded {}", path.display());
-    let frames = out
-        .stdout
-        .chunks_exact((w * h * 4) as usize)
-        .map(<[u8]>::to_vec)
-        .collect();
-    (w, h, frames)
+/// The frames of `path` as displayed (turned by its rotation flag), RGBA, one at a time: a decoder
+/// streaming from ffmpeg, and the shown size.
+pub struct Frames {
+    child: std::process::Child,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Frames {
+    pub fn open(path: &Path) -> Frames {
+        let (width, height, _) = probe_shown(path);
+        let child = Command::new("ffmpeg")
+            .args(["-hide_banner", "-v", "error", "-i"])
+            .arg(path)
+            .args([
+                "-map",
+                "0:v:0",
+                "-vsync",
+                "passthrough",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "rgba",
+                "-",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("ffmpeg runs");
+        Frames {
+            child,
+            width,
+            height,
+        }
+    }
+}
+
+impl Iterator for Frames {
+    type Item = Vec<u8>;
+    fn next(&mut self) -> Option<Vec<u8>> {
+        use std::io::Read;
+        let mut frame = vec![0u8; (self.width * self.height * 4) as usize];
+        self.child.stdout.as_mut()?.read_exact(&mut frame).ok()?;
+        Some(frame)
+    }
+}
+
+impl Drop for Frames {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Blocks of a face's core that `shown` paints as `original` does (mean difference at most 8 of
@@ -364,4 +389,60 @@ pub fn uncovered_blocks(
             leaked
         })
         .collect()
+}
+
+/// Frames in which some face shows, per scenario, over the whole clip.
+pub fn leaks(clip: &VideoClip, input: &Path, output: &Path) -> Vec<(&'static str, usize, usize)> {
+    let originals = Frames::open(input);
+    let shown = Frames::open(output);
+    let (w, h) = (originals.width, originals.height);
+    assert_eq!((shown.width, shown.height), (w, h), "shown size");
+    let mut per_scene: Vec<(&'static str, usize, usize)> =
+        SCENES.iter().map(|s| (*s, 0, 0)).collect();
+    let mut shown = shown;
+    for (i, orig) in originals.enumerate() {
+        let out = shown
+            .next()
+            .unwrap_or_else(|| panic!("the output ends at frame {i}"));
+        let shot = clip.frame(i as u32);
+        let blocks = uncovered_blocks(&orig, &out, w, h, &shot);
+        for (k, scene) in shot.scenes.iter().enumerate() {
+            let entry = per_scene
+                .iter_mut()
+                .find(|e| e.0 == *scene)
+                .expect("known scene");
+            entry.2 += 1;
+            if blocks[k] > 0 {
+                entry.1 += 1;
+                eprintln!(
+                    "frame {i}: {scene} face {:?} shows {} blocks",
+                    shot.faces[k], blocks[k]
+                );
+            }
+        }
+    }
+    assert!(
+        shown.next().is_none(),
+        "the output has more frames than the input"
+    );
+    per_scene
+}
+
+/// The clips the tests and the bench use, by name: `landscape` (1280×720, 4 s), `portrait` (a phone
+/// held upright: 360×640 shown, stored sideways with a 90° flag, 2 s) and `bench` (1280×720, 10 s).
+pub fn clip(name: &str) -> VideoClip {
+    match name {
+        "portrait" => VideoClip::new(360, 640, 60),
+        "bench" => VideoClip::new(1280, 720, 300),
+        _ => VideoClip::new(1280, 720, 120),
+    }
+}
+
+/// The rotation flag each named clip is stored with.
+pub fn rotation(name: &str) -> u32 {
+    if name == "portrait" {
+        90
+    } else {
+        0
+    }
 }

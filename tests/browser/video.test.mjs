@@ -1,0 +1,133 @@
+// The video page in headless Chromium, as a person uses it: choose a phone video ("Choose a video"),
+// see what it carries, wait, press "Save video". The saved file is then checked outside the browser:
+// every frame's faces (at their known positions) against the input, with the Rust clip's own truth
+// (examples/video_leaks.rs); frame count, duration, shown size, rotation and sound with ffprobe; and
+// no location, date, device or title left.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { start, ROOT } from "./harness.mjs";
+
+const CLIPS = join(ROOT, "tests/data/generated");
+
+function probe(path) {
+  return JSON.parse(execFileSync("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-count_packets", path]));
+}
+
+const stream = (p, kind) => p.streams.find((s) => s.codec_type === kind);
+
+/** Redact `file` on the page with sound kept or removed; returns the saved file's path and the page's facts. */
+async function redactOnPage(file, { removeSound = false } = {}) {
+  const site = await start();
+  const dir = mkdtempSync(join(tmpdir(), "unseen-video-"));
+  try {
+    const { page } = site;
+    await page.goto(`${site.origin}/video.html`);
+    await page.getByLabel("Choose a video").setInputFiles(join(CLIPS, file));
+    await page.locator("#about").waitFor({ state: "visible" });
+    const carries = await page.locator("#carries").innerText();
+    if (removeSound) await page.getByLabel(/Remove sound/).check();
+    const save = page.getByRole("button", { name: "Save video" });
+    await page.waitForFunction(() => !document.getElementById("save").disabled || !document.getElementById("message").hidden, null, { timeout: 240_000 });
+    const message = await page.locator("#message").isVisible() ? await page.locator("#message").innerText() : "";
+    assert.equal(message, "", "the page reports no error");
+    const summary = await page.locator("#saved").innerText();
+    const download = page.waitForEvent("download");
+    await save.click();
+    const saved = await download;
+    const out = join(dir, saved.suggestedFilename());
+    await saved.saveAs(out);
+    assert.match(await page.locator("#saved").innerText(), /^Saved as /);
+    const tracks = await page.locator("#tracks li").count();
+    assert.deepEqual(site.foreignRequests(), [], "nothing went to another site");
+    assert.deepEqual(site.errors, [], "no page errors");
+    return { out, name: saved.suggestedFilename(), carries, summary, tracks, dir };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  } finally {
+    await site.close();
+  }
+}
+
+function leaks(clip, input, output) {
+  const line = execFileSync("cargo", ["run", "--release", "--quiet", "--example", "video_leaks", "--", clip, input, output], { cwd: ROOT, maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "inherit"] });
+  return JSON.parse(line).scenes;
+}
+
+function assertCleanCopy(input, output, sound) {
+  const [pi, po] = [probe(input), probe(output)];
+  const [vi, vo] = [stream(pi, "video"), stream(po, "video")];
+  assert.equal(vo.nb_read_packets, vi.nb_read_packets, "frame count");
+  assert.ok(Math.abs(Number(po.format.duration) - Number(pi.format.duration)) < 0.05, `duration ${po.format.duration} for ${pi.format.duration}`);
+  assert.equal(vo.side_data_list?.[0]?.rotation ?? 0, vi.side_data_list?.[0]?.rotation ?? 0, "display rotation");
+  assert.equal(`${vo.width}x${vo.height}`, `${vi.width}x${vi.height}`, "stored size");
+  if (sound) {
+    const [ai, ao] = [stream(pi, "audio"), stream(po, "audio")];
+    assert.ok(ao, "the sound is kept");
+    assert.equal(ao.codec_name, ai.codec_name, "the sound is copied, not re-encoded");
+    assert.ok(Math.abs(Number(ao.duration) - Number(ai.duration)) < 0.05, "the sound lasts as long");
+  } else {
+    assert.equal(stream(po, "audio"), undefined, "the sound is removed");
+  }
+  const text = JSON.stringify(po);
+  for (const value of ["+51.5754", "2026-06-01", "Apple", "iPhone", "Romford"]) assert.ok(!text.includes(value), `${value} is left in ${text}`);
+  for (const key of ["location", "creation_time", "make", "model", "title", "date"]) assert.ok(!text.includes(`"${key}"`), `tag ${key} left in ${text}`);
+}
+
+test("a phone video: every face covered in every frame, timing and sound kept, nothing hidden left", { timeout: 300_000 }, async () => {
+  const input = join(CLIPS, "video-landscape.mp4");
+  const r = await redactOnPage("video-landscape.mp4");
+  try {
+    assert.equal(r.name, "video-landscape-redacted.mp4");
+    // ffmpeg's MP4 writer keeps the location, date and title (a MOV keeps the device too: below).
+    for (const shown of ["Location", "Date", "Title"]) assert.match(r.carries, new RegExp(shown), `the page shows the ${shown}`);
+    assert.match(r.carries, /51\.575/, "the position is read");
+    assert.match(r.summary, /Ready: 120 frames/);
+    assert.ok(r.tracks > 0, "the faces are listed for review");
+    const scenes = leaks("landscape", input, r.out);
+    for (const s of scenes) {
+      assert.ok(s.seen > 0, `the clip has ${s.scene}`);
+      assert.equal(s.leaked, 0, `${s.scene}: a face shows in ${s.leaked} of ${s.seen} frames`);
+    }
+    assertCleanCopy(input, r.out, true);
+  } finally {
+    rmSync(r.dir, { recursive: true, force: true });
+  }
+});
+
+test("a portrait phone video stored sideways keeps its rotation; sound removed on request", { timeout: 300_000 }, async () => {
+  const input = join(CLIPS, "video-portrait.mov");
+  const r = await redactOnPage("video-portrait.mov", { removeSound: true });
+  try {
+    assert.equal(r.name, "video-portrait-redacted.mp4");
+    for (const shown of ["Location", "Date", "Device make", "Device model", "Title"]) assert.match(r.carries, new RegExp(shown), `the page shows the ${shown}`);
+    for (const s of leaks("portrait", input, r.out)) assert.equal(s.leaked, 0, `${s.scene}: a face shows in ${s.leaked} of ${s.seen} frames`);
+    assertCleanCopy(input, r.out, false);
+  } finally {
+    rmSync(r.dir, { recursive: true, force: true });
+  }
+});
+
+test("a file that is not a video gets one sentence", { timeout: 60_000 }, async () => {
+  const site = await start();
+  const dir = mkdtempSync(join(tmpdir(), "unseen-video-"));
+  try {
+    const { page } = site;
+    await page.goto(`${site.origin}/video.html`);
+    const bogus = join(dir, "clip.mp4");
+    writeFileSync(bogus, "this is not a video at all");
+    await page.getByLabel("Choose a video").setInputFiles(bogus);
+    await page.locator("#message").waitFor({ state: "visible" });
+    const text = await page.locator("#message").innerText();
+    assert.match(text, /not a video/);
+    assert.equal(text.trim().split(/(?<=\.)\s/).length, 1, `one sentence: ${text}`);
+    assert.deepEqual(site.errors, []);
+  } finally {
+    await site.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
