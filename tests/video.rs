@@ -225,3 +225,29 @@ fn a_file_that_is_not_a_video_gets_one_sentence() {
     assert!(stderr.contains("not a video"), "{stderr}");
     assert!(!dir.join("out.mp4").exists());
 }
+
+#[test]
+fn an_iphone_hevc_video_is_read_and_written_as_h264() {
+    let dir = tmp("hevc");
+    let clip = common::video::clip("hevc");
+    let input = dir.join("iphone-hevc.mov");
+    encode(&clip, &input, 0);
+    let output = dir.join("out.mp4");
+    let out = unseen(&["redact", input.to_str().unwrap(), output.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (scene, leaked, seen) in leaks(&clip, &input, &output) {
+        assert_eq!(
+            leaked, 0,
+            "{scene}: a face shows in {leaked} of {seen} frames"
+        );
+    }
+    assert_clean_copy(&input, &output, true);
+    assert_eq!(
+        stream(&probe(&output), "video").expect("video")["codec_name"],
+        "h264"
+    );
+}

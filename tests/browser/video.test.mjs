@@ -112,6 +112,28 @@ test("a portrait phone video stored sideways keeps its rotation; sound removed o
   }
 });
 
+test("an HEVC video the browser cannot decode gets one sentence saying how to proceed", { timeout: 120_000 }, async () => {
+  const site = await start();
+  try {
+    const { page } = site;
+    await page.goto(`${site.origin}/video.html`);
+    const decodes = await page.evaluate(async () => (await VideoDecoder.isConfigSupported({ codec: "hvc1.1.6.L63.90" })).supported);
+    await page.getByLabel("Choose a video").setInputFiles(join(CLIPS, "video-hevc.mov"));
+    await page.waitForFunction(() => !document.getElementById("save").disabled || !document.getElementById("message").hidden, null, { timeout: 100_000 });
+    const message = await page.locator("#message").isVisible() ? await page.locator("#message").innerText() : "";
+    if (decodes) {
+      assert.equal(message, "", "a browser that decodes HEVC covers the video");
+    } else {
+      assert.match(message, /HEVC/);
+      assert.match(message, /Most Compatible/);
+      assert.match(message, /command-line tool/);
+    }
+    assert.deepEqual(site.errors, []);
+  } finally {
+    await site.close();
+  }
+});
+
 test("a file that is not a video gets one sentence", { timeout: 60_000 }, async () => {
   const site = await start();
   const dir = mkdtempSync(join(tmpdir(), "unseen-video-"));

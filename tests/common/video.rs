@@ -188,7 +188,21 @@ pub fn encode(clip: &VideoClip, path: &Path, rotation: u32) {
         &format!("sine=frequency=440:duration={seconds}"),
     ])
     .args(["-map", "0:v", "-map", "1:a"]);
-    if webm {
+    let hevc = path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().contains("hevc"));
+    if hevc {
+        // As an iPhone writes it: HEVC tagged hvc1.
+        cmd.args([
+            "-c:v",
+            "libx265",
+            "-preset",
+            "ultrafast",
+            "-x265-params",
+            "log-level=error",
+        ])
+        .args(["-tag:v", "hvc1", "-pix_fmt", "yuv420p", "-c:a", "aac"]);
+    } else if webm {
         cmd.args([
             "-c:v",
             "libvpx-vp9",
@@ -429,11 +443,13 @@ pub fn leaks(clip: &VideoClip, input: &Path, output: &Path) -> Vec<(&'static str
 }
 
 /// The clips the tests and the bench use, by name: `landscape` (1280×720, 4 s), `portrait` (a phone
-/// held upright: 360×640 shown, stored sideways with a 90° flag, 2 s) and `bench` (1280×720, 10 s).
+/// held upright: 360×640 shown, stored sideways with a 90° flag, 2 s), `hevc` (640×360, 1.5 s, to be
+/// written as HEVC: name its file `*hevc*`) and `bench` (1280×720, 10 s).
 pub fn clip(name: &str) -> VideoClip {
     match name {
         "portrait" => VideoClip::new(360, 640, 60),
         "bench" => VideoClip::new(1280, 720, 300),
+        "hevc" => VideoClip::new(640, 360, 45),
         _ => VideoClip::new(1280, 720, 120),
     }
 }

@@ -120,9 +120,9 @@ async function creationTime(file) {
 /** The sentence for a video this browser cannot decode. */
 function cannotDecode(codec) {
   if (codec === "hevc") {
-    return "This video is HEVC (H.265), which this browser cannot decode. On an iPhone, set Settings › Camera › Formats › Most Compatible and film again; or use the unseen command-line tool, which reads HEVC.";
+    return "This video is HEVC (H.265), which this browser cannot decode: on an iPhone, set Settings › Camera › Formats › Most Compatible and film again, or use the unseen command-line tool, which reads HEVC.";
   }
-  return `This browser cannot decode this video's ${codec ?? "unknown"} pictures. Try another browser, or the unseen command-line tool.`;
+  return `This browser cannot decode this video's ${codec ?? "unknown"} pictures: try another browser, or the unseen command-line tool.`;
 }
 
 /** Read the file's facts and show them; throws one sentence if it cannot be worked on here. */

@@ -56,7 +56,7 @@ enum Command {
         /// The outline of each cover.
         #[arg(long, value_enum, default_value_t = ShapeArg::Ellipse)]
         shape: ShapeArg,
-        /// Each side of the face box is multiplied by this (1 to 4) [default: 1.3 for images, 1.5
+        /// Each side of the face box is multiplied by this (1 to 4) [default: 1.3 for images, 1.6
         /// for videos].
         #[arg(long)]
         mask_scale: Option<f32>,
