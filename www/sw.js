@@ -2,8 +2,8 @@
 // models — comes from a cache named after the build's content hash, so the site works with no
 // connection (a classroom with patchy wifi, airplane mode). A new build installs beside the old one
 // and waits; the page offers to reload into it. Only this site's own GET requests are answered.
-// The photo page's second detector is not fetched at install: it is kept the first time a photo is
-// opened (online), and from then on comes from the cache too.
+// The photo page's second detector and the video page (its code and Mediabunny) are not fetched at
+// install: each is kept the first time it is used (online), and from then on comes from the cache.
 importScripts("precache.js");
 const { version, files: all, lazy = [] } = self.UNSEEN_PRECACHE;
 // The same probe as js/unseen-wasm.js: only the wasm build the workers will load is cached.

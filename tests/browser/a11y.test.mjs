@@ -1,6 +1,6 @@
 // WCAG 2.1 AA with axe-core (npm) on every view of the site: the live page before and after the
 // camera starts, in the step-through and in classroom mode, the live page when the camera is refused, the embed example, the photo page empty and
-// in review.
+// in review, the video page empty and in review.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -11,6 +11,7 @@ import { start, ROOT } from "./harness.mjs";
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const CLIP = join(ROOT, "tests/data/generated/two-faces.y4m");
 const PHOTO = join(ROOT, "tests/data/generated/crowd-gps-rot6.jpg");
+const VIDEO = join(ROOT, "tests/data/generated/video-portrait.mov");
 
 /** axe-core's WCAG 2.1 A and AA violations on the page as it is now, as readable lines. */
 async function violations(page) {
@@ -67,5 +68,17 @@ test("every view passes axe-core's WCAG 2.1 AA rules", { timeout: 300_000 }, asy
     assert.deepEqual(await violations(page), [], "photo page, reviewing");
   } finally {
     await photos.close();
+  }
+
+  const videos = await start();
+  try {
+    const { page } = videos;
+    await page.goto(`${videos.origin}/video.html`);
+    assert.deepEqual(await violations(page), [], "video page, empty");
+    await page.setInputFiles("#file", VIDEO);
+    await page.waitForFunction(() => !document.getElementById("save").disabled, null, { timeout: 180_000 });
+    assert.deepEqual(await violations(page), [], "video page, reviewing");
+  } finally {
+    await videos.close();
   }
 });

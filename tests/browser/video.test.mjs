@@ -153,3 +153,35 @@ test("a file that is not a video gets one sentence", { timeout: 60_000 }, async 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("once a video was covered online, the video page works offline", { timeout: 300_000 }, async () => {
+  const site = await start();
+  const dir = mkdtempSync(join(tmpdir(), "unseen-video-"));
+  try {
+    const { page, context } = site;
+    await page.goto(`${site.origin}/video.html`);
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      for (let i = 0; i < 600 && !navigator.serviceWorker.controller; i++) await new Promise((r) => setTimeout(r, 100));
+    });
+    const cover = async () => {
+      await page.getByLabel("Choose a video").setInputFiles(join(CLIPS, "video-portrait.mov"));
+      await page.waitForFunction(() => !document.getElementById("save").disabled || !document.getElementById("message").hidden, null, { timeout: 120_000 });
+      return page.locator("#message").isVisible();
+    };
+    // The page's own files, Mediabunny, the wasm and both models are kept the first time they are used.
+    await page.reload();
+    assert.equal(await cover(), false, "covered online");
+    await context.setOffline(true);
+    await page.reload();
+    assert.equal(await cover(), false, "covered offline");
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Save video" }).click();
+    const out = join(dir, "offline.mp4");
+    await (await download).saveAs(out);
+    assert.equal(stream(probe(out), "video").nb_read_packets, stream(probe(join(CLIPS, "video-portrait.mov")), "video").nb_read_packets);
+  } finally {
+    await site.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
