@@ -18,9 +18,9 @@
 //! frame of each scenario.
 //!
 //! OUT_DIR/video-landscape.mp4 (1280×720, 4 s), video-portrait.mov (a phone video stored sideways
-//! with a 90° flag), video-hevc.mov (HEVC, as an iPhone writes it) and video-bench.mp4 (1280×720,
-//! 10 s): the video anonymiser's clips (`tests/common/video.rs`), H.264 with an AAC tone and a
-//! phone's location, date, device and title tags.
+//! with a 90° flag), video-hevc.mov (HEVC, as an iPhone writes it), video-street.webm (VP9 and Opus)
+//! and video-bench.mp4 (1280×720, 10 s): the video anonymiser's clips (`tests/common/video.rs`),
+//! with a tone and a phone's location, date, device and title tags.
 //!
 //! Also the photos the photo-page test and the bench load: OUT_DIR/crowd-gps-rot6.jpg, the
 //! 1600×1000 composite crowd stored turned on its side with EXIF orientation 6 and a GPS position
@@ -67,6 +67,7 @@ fn main() -> std::io::Result<()> {
         ("portrait", "video-portrait.mov"),
         ("bench", "video-bench.mp4"),
         ("hevc", "video-hevc.mov"),
+        ("webm", "video-street.webm"),
     ] {
         let clip = common::video::clip(name);
         common::video::encode(&clip, &out.join(file), common::video::rotation(name));

@@ -161,7 +161,7 @@ fn a_phone_video_stored_sideways_keeps_its_rotation_and_every_face_is_covered() 
 #[test]
 fn webm_stays_webm_with_its_opus_sound() {
     let dir = tmp("webm");
-    let clip = VideoClip::new(640, 360, 45);
+    let clip = common::video::clip("webm");
     std::fs::create_dir_all(dir.join("in")).expect("dir");
     let input = dir.join("in").join("street.webm");
     encode(&clip, &input, 0);

@@ -112,6 +112,24 @@ test("a portrait phone video stored sideways keeps its rotation; sound removed o
   }
 });
 
+test("a WebM video stays WebM, its Opus sound copied", { timeout: 300_000 }, async () => {
+  const input = join(CLIPS, "video-street.webm");
+  const r = await redactOnPage("video-street.webm");
+  try {
+    assert.equal(r.name, "video-street-redacted.webm");
+    for (const s of leaks("webm", input, r.out)) assert.equal(s.leaked, 0, `${s.scene}: a face shows in ${s.leaked} of ${s.seen} frames`);
+    const po = probe(r.out);
+    assert.equal(stream(po, "video").codec_name, "vp9");
+    assert.equal(stream(po, "audio").codec_name, "opus");
+    assert.equal(stream(po, "video").nb_read_packets, stream(probe(input), "video").nb_read_packets, "frame count");
+    assert.ok(Math.abs(Number(po.format.duration) - Number(probe(input).format.duration)) < 0.05, "duration");
+    const text = JSON.stringify(po);
+    for (const value of ["+51.5754", "2026-06-01", "Apple", "iPhone", "Romford"]) assert.ok(!text.includes(value), `${value} is left in ${text}`);
+  } finally {
+    rmSync(r.dir, { recursive: true, force: true });
+  }
+});
+
 test("an HEVC video the browser cannot decode gets one sentence saying how to proceed", { timeout: 120_000 }, async () => {
   const site = await start();
   try {

@@ -444,12 +444,13 @@ pub fn leaks(clip: &VideoClip, input: &Path, output: &Path) -> Vec<(&'static str
 
 /// The clips the tests and the bench use, by name: `landscape` (1280×720, 4 s), `portrait` (a phone
 /// held upright: 360×640 shown, stored sideways with a 90° flag, 2 s), `hevc` (640×360, 1.5 s, to be
-/// written as HEVC: name its file `*hevc*`) and `bench` (1280×720, 10 s).
+/// written as HEVC: name its file `*hevc*`), `webm` (the same, for a `.webm` file) and `bench`
+/// (1280×720, 10 s).
 pub fn clip(name: &str) -> VideoClip {
     match name {
         "portrait" => VideoClip::new(360, 640, 60),
         "bench" => VideoClip::new(1280, 720, 300),
-        "hevc" => VideoClip::new(640, 360, 45),
+        "hevc" | "webm" => VideoClip::new(640, 360, 45),
         _ => VideoClip::new(1280, 720, 120),
     }
 }

@@ -5,8 +5,8 @@
 import { Bridge } from "./bridge.js";
 import { countRequests, registerOffline } from "./site.js";
 import {
-  ALL_FORMATS, AudioSampleSink, AudioSampleSource, BlobSource, BufferSource, BufferTarget, EncodedAudioPacketSource,
-  EncodedPacketSink, Input, Mp4OutputFormat, Output, QUALITY_HIGH, VideoSample, VideoSampleSink, VideoSampleSource,
+  ALL_FORMATS, AudioSampleSink, AudioSampleSource, BlobSource, EncodedAudioPacketSource, EncodedPacketSink, Input,
+  Mp4OutputFormat, Output, QUALITY_HIGH, StreamTarget, VideoSample, VideoSampleSink, VideoSampleSource,
   WebMOutputFormat, canEncodeAudio, canEncodeVideo,
 } from "../vendor/mediabunny.min.mjs";
 
@@ -17,6 +17,8 @@ const MAX_FILE_BYTES = 4 * 1024 ** 3;
 const MAX_PIXELS = 7680 * 4320;
 /** Frames each worker may have waiting. */
 const IN_FLIGHT = 2;
+/** An MP4's index larger than this is not read (a damaged size). */
+const MAX_INDEX_BYTES = 64 << 20;
 /** Tracks shown with a thumbnail in the review. */
 const MAX_THUMBNAILS = 60;
 
@@ -96,25 +98,74 @@ function describeTags(tags) {
 
 /** When an MP4 or MOV file says it was made (its header's creation time), or null. */
 async function creationTime(file) {
-  const MAX_INDEX = 64 << 20;
+  const read = async (at, n) => new Uint8Array(await file.slice(at, at + n).arrayBuffer());
+  const moov = await moovOf(read, file.size);
+  if (!moov) return null;
+  const seconds = (await painter.call("times", { moov: moov.bytes.buffer }, { transfer: [moov.bytes.buffer] })).find((t) => t > 0);
+  return seconds ? new Date((seconds - 2082844800) * 1000) : null;
+}
+
+/** Top-level boxes of an MP4 or MOV of `size` bytes read by `read(at, n)`: [type, body start, end]. */
+async function* mp4Boxes(read, size) {
   let at = 0;
-  while (at + 8 <= file.size) {
-    const head = new DataView(await file.slice(at, at + 16).arrayBuffer());
-    let size = head.getUint32(0);
-    const type = String.fromCharCode(head.getUint8(4), head.getUint8(5), head.getUint8(6), head.getUint8(7));
+  while (at + 8 <= size) {
+    const head = await read(at, Math.min(16, size - at));
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    const type = String.fromCharCode(...head.subarray(4, 8));
+    let length = view.getUint32(0);
     let body = at + 8;
-    if (size === 1 && head.byteLength >= 16) { size = Number(head.getBigUint64(8)); body = at + 16; }
-    if (size === 0) size = file.size - at;
-    if (size < 8) return null;
-    if (type === "moov") {
-      if (size > MAX_INDEX) return null;
-      const moov = await file.slice(body, at + size).arrayBuffer();
-      const seconds = (await painter.call("times", { moov }, { transfer: [moov] })).find((t) => t > 0);
-      return seconds ? new Date((seconds - 2082844800) * 1000) : null;
-    }
-    at += size;
+    if (length === 1 && head.length >= 16) { length = Number(view.getBigUint64(8)); body = at + 16; }
+    if (length === 0) length = size - at;
+    if (length < 8 || at + length > size) return;
+    yield [type, body, at + length];
+    at += length;
+  }
+}
+
+/** The `moov` box's body (the file's index) and where it starts, or null (none, or too large). */
+async function moovOf(read, size) {
+  for await (const [type, start, end] of mp4Boxes(read, size)) {
+    if (type === "moov") return end - start > MAX_INDEX_BYTES ? null : { start, bytes: await read(start, end - start) };
   }
   return null;
+}
+
+/** A file written in pieces at positions, as a muxer streams it: never one buffer of the whole file
+ *  (a long video's copy is hundreds of MB); writes over bytes already written (a box's size, filled
+ *  in at the end) are made in place. */
+class Pieces {
+  constructor() {
+    this.parts = [];
+    this.size = 0;
+  }
+
+  write(bytes, at) {
+    for (const p of this.parts) {
+      const from = Math.max(at, p.at);
+      const to = Math.min(at + bytes.length, p.at + p.bytes.length);
+      if (from < to) p.bytes.set(bytes.subarray(from - at, to - at), from - p.at);
+    }
+    if (at + bytes.length > this.size) {
+      if (at > this.size) this.parts.push({ at: this.size, bytes: new Uint8Array(at - this.size) });
+      const from = Math.max(at, this.size);
+      this.parts.push({ at: from, bytes: bytes.slice(from - at) });
+      this.size = at + bytes.length;
+    }
+  }
+
+  read(at, length) {
+    const out = new Uint8Array(Math.max(0, Math.min(length, this.size - at)));
+    for (const p of this.parts) {
+      const from = Math.max(at, p.at);
+      const to = Math.min(at + out.length, p.at + p.bytes.length);
+      if (from < to) out.set(p.bytes.subarray(from - p.at, to - p.at), from - at);
+    }
+    return out;
+  }
+
+  blob(type) {
+    return new Blob(this.parts.map((p) => p.bytes), { type });
+  }
 }
 
 /** The sentence for a video this browser cannot decode. */
@@ -240,8 +291,10 @@ async function encode(v, found) {
   if (!webm && !(await canEncodeVideo("avc", { width: v.width, height: v.height }))) {
     container = "webm"; codec = "vp9"; // this browser writes no H.264: WebM it is
   }
-  const format = container === "webm" ? new WebMOutputFormat() : new Mp4OutputFormat({ fastStart: "in-memory" });
-  const output = new Output({ format, target: new BufferTarget() });
+  const format = container === "webm" ? new WebMOutputFormat() : new Mp4OutputFormat({ fastStart: false });
+  const pieces = new Pieces();
+  const target = new StreamTarget(new WritableStream({ write: (chunk) => pieces.write(chunk.data, chunk.position) }), { chunked: true });
+  const output = new Output({ format, target });
   v.output = output;
   const video = new VideoSampleSource({ codec, quality: QUALITY_HIGH });
   output.addVideoTrack(video, { rotation: v.rotation, frameRate: v.fps || undefined });
@@ -304,40 +357,23 @@ async function encode(v, found) {
     await output.cancel().catch(() => {});
     throw e;
   }
-  const bytes = new Uint8Array(output.target.buffer);
-  if (container === "mp4") await clearTimes(bytes);
-  return { bytes, container, painted };
-}
-
-/** Top-level MP4 boxes: [type, body start, end]. */
-function* mp4Boxes(bytes) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 0;
-  while (at + 8 <= bytes.length) {
-    let size = view.getUint32(at);
-    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
-    let body = at + 8;
-    if (size === 1) { size = Number(view.getBigUint64(at + 8)); body = at + 16; }
-    if (size === 0) size = bytes.length - at;
-    if (size < 8 || at + size > bytes.length) return;
-    yield [type, body, at + size];
-    at += size;
-  }
+  if (container === "mp4") await clearTimes(pieces);
+  const blob = pieces.blob(container === "webm" ? "video/webm" : "video/mp4");
+  return { blob, pieces, container, painted };
 }
 
 /** The MP4 writer stamps the time of saving into the file and track headers: set them to 0. */
-async function clearTimes(bytes) {
-  for (const [type, start, end] of mp4Boxes(bytes)) {
-    if (type !== "moov") continue;
-    const { moov, left } = await painter.call("clearTimes", { moov: bytes.slice(start, end).buffer });
-    bytes.set(new Uint8Array(moov), start);
-    if (left.some((t) => t !== 0)) throw new Error("The saved video still carried a date; it was not offered.");
-  }
+async function clearTimes(pieces) {
+  const found = await moovOf(async (at, n) => pieces.read(at, n), pieces.size);
+  if (!found) throw new Error("The saved video has no index; it was not offered.");
+  const { moov, left } = await painter.call("clearTimes", { moov: found.bytes.buffer }, { transfer: [found.bytes.buffer] });
+  pieces.write(new Uint8Array(moov), found.start);
+  if (left.some((t) => t !== 0)) throw new Error("The saved video still carried a date; it was not offered.");
 }
 
 /** Read the covered copy back: frames, duration, shown size, sound and tags; throws one sentence. */
 async function check(v, out) {
-  const input = new Input({ source: new BufferSource(out.bytes), formats: ALL_FORMATS });
+  const input = new Input({ source: new BlobSource(out.blob), formats: ALL_FORMATS });
   const track = await input.getPrimaryVideoTrack();
   if (!track) throw new Error("The saved video has no pictures; it was not offered.");
   const [stats, duration, audio, tags] = await Promise.all([
@@ -352,11 +388,9 @@ async function check(v, out) {
   const left = describeTags(tags);
   if (left.length) problems.push(`it still carries ${left.map(([k]) => k.toLowerCase()).join(", ")}`);
   if (out.container === "mp4") {
-    for (const [type, start, end] of mp4Boxes(out.bytes)) {
-      if (type !== "moov") continue;
-      const times = await painter.call("times", { moov: out.bytes.slice(start, end).buffer });
-      if (times.some((t) => t !== 0)) problems.push("it still carries a date");
-    }
+    const found = await moovOf(async (at, n) => out.pieces.read(at, n), out.pieces.size);
+    const times = found ? await painter.call("times", { moov: found.bytes.buffer }, { transfer: [found.bytes.buffer] }) : [1];
+    if (times.some((t) => t !== 0)) problems.push("it still carries a date");
   }
   if (problems.length) throw new Error(`The covered copy failed its check (${problems.join("; ")}); it was not offered.`);
   return { frames: stats.packetCount, duration, sound: Boolean(audio) };
@@ -545,7 +579,7 @@ $("save").onclick = () => {
   if (!v?.out || v.stale) return;
   const stem = v.file.name.replace(/\.[^.]*$/, "") || "video";
   const name = `${stem}-redacted.${v.out.container}`;
-  const blob = new Blob([v.out.bytes], { type: v.out.container === "webm" ? "video/webm" : "video/mp4" });
+  const blob = v.out.blob;
   const a = document.createElement("a");
   a.href = URL.createObjectURL(blob);
   a.download = name;
