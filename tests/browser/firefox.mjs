@@ -1,0 +1,71 @@
+// Debian's Firefox ESR for the browser tests, driven by puppeteer-core over WebDriver BiDi (never a
+// downloaded browser), with Firefox's own fake camera; the same shape as harness.mjs's `start`.
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import puppeteer from "puppeteer-core";
+import { serve } from "../../scripts/serve.mjs";
+import { WWW } from "./harness.mjs";
+
+export const FIREFOX = process.env.FIREFOX || "/usr/bin/firefox-esr";
+
+export async function startFirefox() {
+  if (!existsSync(FIREFOX)) throw new Error(`Firefox ESR is not installed at ${FIREFOX}: apt-get install firefox-esr (.ci/run does)`);
+  const server = await serve(WWW, 0, "127.0.0.1", {});
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const profile = mkdtempSync(join(tmpdir(), "unseen-firefox-"));
+  const browser = await puppeteer.launch({
+    browser: "firefox",
+    executablePath: FIREFOX,
+    headless: true,
+    userDataDir: profile,
+    extraPrefsFirefox: {
+      // A synthetic camera, allowed without asking.
+      "media.navigator.streams.fake": true,
+      "media.navigator.permission.disabled": true,
+    },
+  });
+  const page = await browser.newPage();
+  const errors = [];
+  const requests = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("request", (r) => requests.push(r.url()));
+  return {
+    origin, page, errors, requests, version: await browser.version(),
+    foreignRequests: () => requests.filter((u) => !u.startsWith(origin) && !u.startsWith("data:") && !u.startsWith("blob:")),
+    async close() {
+      await browser.close();
+      server.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Click an element through the DOM (the page's own handler), as a keyboard user's Enter would. */
+export const press = (page, selector) => page.$eval(selector, (b) => b.click());
+
+/** Run `save` on the page and return the name and bytes of the file it hands over (the Blob an
+ *  `<a download>` is made for), read in the page itself: no download, no fetch (the page's CSP
+ *  allows none from blob: URLs). */
+export async function savedBytes(page, save) {
+  await page.evaluate(() => {
+    window.__saved = new Promise((resolve) => {
+      const made = new Map();
+      const createObjectURL = URL.createObjectURL;
+      URL.createObjectURL = (blob) => {
+        const url = createObjectURL(blob);
+        made.set(url, blob);
+        return url;
+      };
+      const click = HTMLAnchorElement.prototype.click;
+      HTMLAnchorElement.prototype.click = function () {
+        const blob = made.get(this.href);
+        if (this.download && blob) blob.arrayBuffer().then((b) => resolve({ name: this.download, bytes: Array.from(new Uint8Array(b)) }));
+        else click.call(this);
+      };
+    });
+  });
+  await save();
+  const { name, bytes } = await page.evaluate(() => window.__saved);
+  return { name, bytes: Uint8Array.from(bytes) };
+}
