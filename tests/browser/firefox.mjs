@@ -6,6 +6,7 @@ import { join } from "node:path";
 import puppeteer from "puppeteer-core";
 import { serve } from "../../scripts/serve.mjs";
 import { WWW } from "./harness.mjs";
+import { captureSaves, savedFile } from "./saved-file.mjs";
 
 export const FIREFOX = process.env.FIREFOX || "/usr/bin/firefox-esr";
 
@@ -44,28 +45,10 @@ export async function startFirefox() {
 /** Click an element through the DOM (the page's own handler), as a keyboard user's Enter would. */
 export const press = (page, selector) => page.$eval(selector, (b) => b.click());
 
-/** Run `save` on the page and return the name and bytes of the file it hands over (the Blob an
- *  `<a download>` is made for), read in the page itself: no download, no fetch (the page's CSP
- *  allows none from blob: URLs). */
+/** Run `save` on the page and return the name and bytes of the file it hands over. */
 export async function savedBytes(page, save) {
-  await page.evaluate(() => {
-    window.__saved = new Promise((resolve) => {
-      const made = new Map();
-      const createObjectURL = URL.createObjectURL;
-      URL.createObjectURL = (blob) => {
-        const url = createObjectURL(blob);
-        made.set(url, blob);
-        return url;
-      };
-      const click = HTMLAnchorElement.prototype.click;
-      HTMLAnchorElement.prototype.click = function () {
-        const blob = made.get(this.href);
-        if (this.download && blob) blob.arrayBuffer().then((b) => resolve({ name: this.download, bytes: Array.from(new Uint8Array(b)) }));
-        else click.call(this);
-      };
-    });
-  });
+  await page.evaluate(captureSaves);
   await save();
-  const { name, bytes } = await page.evaluate(() => window.__saved);
+  const { name, bytes } = await page.evaluate(savedFile);
   return { name, bytes: Uint8Array.from(bytes) };
 }

@@ -1,0 +1,66 @@
+// The site in WebKit (WebKitGTK's MiniBrowser, the engine of every iPhone browser): the demo picture
+// finds its face, the mock camera's frames flow and are searched, the photo page finds the crowd's
+// faces, and the video page covers every frame of a phone video (checked outside the browser).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ROOT } from "./harness.mjs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { startWebKit } from "./webkit.mjs";
+import { assertCleanCopy, leaks } from "./video-check.mjs";
+
+const GENERATED = join(ROOT, "tests/data/generated");
+
+test("WebKit: the demo picture and the camera", { timeout: 240_000 }, async () => {
+  const wk = await startWebKit();
+  try {
+    await wk.open("index.html");
+    await wk.run("document.getElementById('demo').click()");
+    await wk.waitFor("return Number(document.getElementById('count').textContent) > 0", 180_000);
+    assert.equal(await wk.run("return document.getElementById('count').textContent"), "1", "the astronaut's face");
+    await wk.run("document.getElementById('start').click()");
+    // WebKit's mock camera shows a synthetic picture: what counts is that frames flow through the
+    // detector.
+    await wk.waitFor("return Number(document.getElementById('fps').textContent) > 0", 120_000);
+    assert.equal(await wk.run("return document.getElementById('message').hidden"), true, "no camera error");
+    assert.deepEqual(await wk.errors(), []);
+  } finally {
+    await wk.close();
+  }
+});
+
+test("WebKit: the photo page finds the crowd's faces", { timeout: 240_000 }, async () => {
+  const wk = await startWebKit();
+  try {
+    await wk.open("photo.html");
+    await wk.choose("files", join(GENERATED, "crowd-gps-rot6.jpg"));
+    await wk.waitFor("return document.querySelector('#list li')?.dataset.status === 'ready'", 200_000);
+    assert.match(await wk.run("return document.querySelector('#list li .photo-status').textContent"), /10 faces found/);
+    assert.deepEqual(await wk.errors(), []);
+  } finally {
+    await wk.close();
+  }
+});
+
+test("WebKit: the video page covers every face of a phone video", { timeout: 300_000 }, async () => {
+  const wk = await startWebKit();
+  const dir = mkdtempSync(join(tmpdir(), "unseen-webkit-video-"));
+  try {
+    await wk.open("video.html");
+    const input = join(GENERATED, "video-portrait.mov");
+    await wk.choose("file", input);
+    await wk.waitFor("return !document.getElementById('save').disabled || !document.getElementById('message').hidden", 240_000);
+    assert.equal(await wk.run("return document.getElementById('message').innerText"), "", "no error");
+    const saved = await wk.saved(() => wk.run("document.getElementById('save').click()"));
+    assert.equal(saved.name, "video-portrait-redacted.mp4");
+    const out = join(dir, saved.name);
+    writeFileSync(out, saved.bytes);
+    for (const s of leaks("portrait", input, out)) assert.equal(s.leaked, 0, `${s.scene}: a face shows in ${s.leaked} of ${s.seen} frames`);
+    assertCleanCopy(input, out, true);
+    assert.deepEqual(await wk.errors(), []);
+  } finally {
+    await wk.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
