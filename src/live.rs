@@ -246,39 +246,16 @@ impl LivePipeline {
         tracked: &[Rect],
         later: &[Rect],
     ) -> Result<()> {
-        let chosen = RedactOptions {
-            mask_scale: self.cover.mask_scale.max(PROTECT_MASK_SCALE),
-            ..self.cover
-        };
-        let boxes = RedactOptions {
-            shape: Shape::Box,
-            mask_scale: 1.0,
-            ..self.cover
-        };
-        // A face near the frame's edge may go on past it: its cover does too, as a box (an ellipse
-        // in a stretched box would leave the face's far side bare).
-        // Near: its cover would reach within EDGE_MARGIN of its size of the edge (a face cut by it).
-        let (near_edge, inside): (Vec<Rect>, Vec<Rect>) = tracked.iter().partition(|r| {
-            let c = r.scaled(chosen.mask_scale);
-            c.past_edges(width, height, EDGE_MARGIN) != c
-        });
-        let stretched: Vec<Rect> = near_edge
-            .iter()
-            .map(|r| {
-                r.scaled(chosen.mask_scale)
-                    .past_edges(width, height, EDGE_MARGIN)
-            })
-            .chain(later.iter().map(|r| r.scaled(chosen.mask_scale)))
-            .collect();
-        redact::cover_faces(rgba, width, height, &inside, chosen)?;
-        redact::cover_faces(rgba, width, height, &stretched, boxes)?;
-        self.covered.extend(
-            inside
-                .iter()
-                .map(|r| redact::mask_region(r, &chosen))
-                .chain(stretched.iter().map(|r| redact::mask_region(r, &boxes)))
-                .filter_map(|r| r.pixel_span(width, height)),
-        );
+        let covered = redact::cover_moving(
+            rgba,
+            (width, height),
+            tracked,
+            later,
+            self.cover,
+            (PROTECT_MASK_SCALE, EDGE_MARGIN),
+        )?;
+        self.covered
+            .extend(covered.iter().filter_map(|r| r.pixel_span(width, height)));
         Ok(())
     }
 

@@ -129,6 +129,47 @@ pub fn cover_faces(
     Ok(())
 }
 
+/// Cover moving faces (tracked, not just detected) in `rgba`: each box grown by at least
+/// `min_scale`, in the chosen style and shape; a face near the frame's edge may go on past it, so its
+/// cover does too, as a box (an ellipse in a stretched box would leave the face's far side bare);
+/// `extra` boxes (faces found later, that may have been anywhere towards the edge) are covered as
+/// boxes. "Near": its cover would reach within `margin` of its size of the edge. Returns the regions
+/// covered. The live page's protect mode and the video anonymiser's pass 2 both cover this way.
+pub fn cover_moving(
+    rgba: &mut [u8],
+    (width, height): (u32, u32),
+    tracked: &[Rect],
+    extra: &[Rect],
+    options: RedactOptions,
+    (min_scale, margin): (f32, f32),
+) -> Result<Vec<Rect>> {
+    let chosen = RedactOptions {
+        mask_scale: options.mask_scale.max(min_scale),
+        ..options
+    };
+    let boxes = RedactOptions {
+        shape: Shape::Box,
+        mask_scale: 1.0,
+        ..options
+    };
+    let grown = |r: &Rect| r.scaled(chosen.mask_scale);
+    let (near_edge, inside): (Vec<Rect>, Vec<Rect>) = tracked
+        .iter()
+        .partition(|r| grown(r).past_edges(width, height, margin) != grown(r));
+    let stretched: Vec<Rect> = near_edge
+        .iter()
+        .map(|r| grown(r).past_edges(width, height, margin))
+        .chain(extra.iter().map(grown))
+        .collect();
+    cover_faces(rgba, width, height, &inside, chosen)?;
+    cover_faces(rgba, width, height, &stretched, boxes)?;
+    Ok(inside
+        .iter()
+        .map(|r| mask_region(r, &chosen))
+        .chain(stretched)
+        .collect())
+}
+
 /// Which pixels of a span are inside the cover.
 struct Mask {
     region: Rect,

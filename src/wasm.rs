@@ -295,13 +295,7 @@ impl LiveSession {
         shape: Shape,
         mask_scale: f32,
     ) -> Result<(), JsError> {
-        self.inner.cover = RedactOptions {
-            style: core_style(style)?,
-            shape: core_shape(shape)?,
-            mask_scale,
-        }
-        .validated()
-        .map_err(js)?;
+        self.inner.cover = cover_options(style, shape, mask_scale)?;
         Ok(())
     }
 
@@ -418,6 +412,17 @@ pub fn redact(
         mask_scale,
     };
     redact::cover_faces(rgba, width, height, &faces, options).map_err(js)
+}
+
+/// A cover's style, shape and size from JavaScript, checked.
+fn cover_options(style: Style, shape: Shape, mask_scale: f32) -> Result<RedactOptions, JsError> {
+    RedactOptions {
+        style: core_style(style)?,
+        shape: core_shape(shape)?,
+        mask_scale,
+    }
+    .validated()
+    .map_err(js)
 }
 
 fn core_style(style: Style) -> Result<redact::Style, JsError> {
@@ -791,13 +796,7 @@ impl VideoPlan {
         shape: Shape,
         mask_scale: f32,
     ) -> Result<(), JsError> {
-        self.cover = RedactOptions {
-            style: core_style(style)?,
-            shape: core_shape(shape)?,
-            mask_scale,
-        }
-        .validated()
-        .map_err(js)?;
+        self.cover = cover_options(style, shape, mask_scale)?;
         Ok(())
     }
 

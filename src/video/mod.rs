@@ -16,7 +16,7 @@ pub mod plan;
 use crate::error::{Error, Result};
 use crate::frame::check_rgba;
 use crate::geometry::Rect;
-use crate::redact::{self, RedactOptions, Shape};
+use crate::redact::{self, RedactOptions};
 use crate::track::EDGE_MARGIN;
 
 pub use detect::VideoDetector;
@@ -111,34 +111,15 @@ pub fn paint(
     i: u32,
     options: RedactOptions,
 ) -> Result<Vec<Rect>> {
-    let chosen = RedactOptions {
-        mask_scale: options.mask_scale.max(VIDEO_MASK_SCALE),
-        ..options
-    };
-    let boxes = RedactOptions {
-        shape: Shape::Box,
-        mask_scale: 1.0,
-        ..options
-    };
-    let (near_edge, inside): (Vec<Rect>, Vec<Rect>) =
-        plan.covers(i).into_iter().map(|(_, r)| r).partition(|r| {
-            let c = r.scaled(chosen.mask_scale);
-            c.past_edges(width, height, EDGE_MARGIN) != c
-        });
-    let stretched: Vec<Rect> = near_edge
-        .iter()
-        .map(|r| {
-            r.scaled(chosen.mask_scale)
-                .past_edges(width, height, EDGE_MARGIN)
-        })
-        .collect();
-    redact::cover_faces(rgba, width, height, &inside, chosen)?;
-    redact::cover_faces(rgba, width, height, &stretched, boxes)?;
-    Ok(inside
-        .iter()
-        .map(|r| redact::mask_region(r, &chosen))
-        .chain(stretched)
-        .collect())
+    let covers: Vec<Rect> = plan.covers(i).into_iter().map(|(_, r)| r).collect();
+    redact::cover_moving(
+        rgba,
+        (width, height),
+        &covers,
+        &[],
+        options,
+        (VIDEO_MASK_SCALE, EDGE_MARGIN),
+    )
 }
 
 #[cfg(test)]

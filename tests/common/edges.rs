@@ -69,21 +69,7 @@ impl EdgeClip {
             b.crop_resized(0, 0, b.width, b.height, 640, 480)
         })
         .collect();
-        let mut people = Vec::new();
-        for (i, faces) in GROUP_FACES.iter().enumerate() {
-            let photo = load(&format!("group{}.jpg", i + 1));
-            for &face in faces.iter() {
-                people.push(head_and_shoulders(&photo, face));
-            }
-        }
-        people.push(head_and_shoulders(
-            &load("astronaut.png"),
-            super::ASTRONAUT_FACE,
-        ));
-        people.push(head_and_shoulders(
-            &load("camera.png"),
-            super::CAMERAMAN_FACE,
-        ));
+        let people = people();
         EdgeClip {
             backgrounds,
             people,
@@ -199,8 +185,29 @@ fn tent(t: f32, period: f32, speed: f32) -> f32 {
     speed * t.min(period - 1.0 - t).max(0.0)
 }
 
+/// The 25 people of the test clips: the 23 faces of the group photos, the astronaut and the
+/// cameraman, each cut out with a soft edge.
+pub fn people() -> Vec<Person> {
+    let mut people = Vec::new();
+    for (i, faces) in GROUP_FACES.iter().enumerate() {
+        let photo = load(&format!("group{}.jpg", i + 1));
+        for &face in faces.iter() {
+            people.push(head_and_shoulders(&photo, face));
+        }
+    }
+    people.push(head_and_shoulders(
+        &load("astronaut.png"),
+        super::ASTRONAUT_FACE,
+    ));
+    people.push(head_and_shoulders(
+        &load("camera.png"),
+        super::CAMERAMAN_FACE,
+    ));
+    people
+}
+
 /// A person's head from a photo, cut out with a soft edge.
-pub fn head_and_shoulders(photo: &Img, face: (f32, f32, f32, f32)) -> Person {
+fn head_and_shoulders(photo: &Img, face: (f32, f32, f32, f32)) -> Person {
     let (x, y, w, h) = face;
     let side = (2.2 * w.max(h)).min(photo.width.min(photo.height) as f32) as u32;
     let cx = x + w / 2.0;

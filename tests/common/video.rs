@@ -14,9 +14,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::edges::head_and_shoulders;
+use super::edges::people;
 use super::motion::{Person, Shot};
-use super::{load, Img, GROUP_FACES};
+use super::{load, Img};
 
 /// What each face is doing, for counts per scenario.
 pub const SCENES: [&str; 5] = [
@@ -46,21 +46,7 @@ impl VideoClip {
                 b.crop_resized(0, 0, b.width, b.height, width, height)
             })
             .collect();
-        let mut people = Vec::new();
-        for (i, faces) in GROUP_FACES.iter().enumerate() {
-            let photo = load(&format!("group{}.jpg", i + 1));
-            for &face in faces.iter() {
-                people.push(head_and_shoulders(&photo, face));
-            }
-        }
-        people.push(head_and_shoulders(
-            &load("astronaut.png"),
-            super::ASTRONAUT_FACE,
-        ));
-        people.push(head_and_shoulders(
-            &load("camera.png"),
-            super::CAMERAMAN_FACE,
-        ));
+        let people = people();
         VideoClip {
             width,
             height,
