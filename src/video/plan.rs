@@ -41,6 +41,8 @@ const MATCH_IOU: f32 = 0.2;
 const MAX_SIZE_RATIO: f32 = 2.0;
 /// A sighting's box is joined with its neighbours' line when they are at most this many frames apart.
 const NEIGHBOURS: u32 = 4;
+/// While linking, whether a track is small is judged on this many of its latest sightings.
+const RECENT_SIGHTINGS: usize = 15;
 /// Velocity is measured over at most this many sightings at each end of a track.
 const VELOCITY_SIGHTINGS: usize = 6;
 
@@ -61,13 +63,9 @@ impl Track {
         self.sightings.last().map_or(0, |s| s.0)
     }
 
-    /// Whether the face is small (see [`SMALL_FACE`]): its median height.
+    /// Whether the face is small (see [`SMALL_FACE`]): its median height over all its sightings.
     pub fn is_small(&self) -> bool {
-        let mut heights: Vec<f32> = self.sightings.iter().map(|s| s.1.h).collect();
-        heights.sort_by(f32::total_cmp);
-        heights
-            .get(heights.len() / 2)
-            .is_some_and(|&h| h < SMALL_FACE)
+        median_height(&self.sightings) < SMALL_FACE
     }
 
     /// The largest box the track was seen at, and the frame: for a thumbnail.
@@ -118,6 +116,8 @@ pub struct CoverPlan {
     tracks: Vec<Track>,
     /// Per track: whether to cover it (a person who consents may be left uncovered on purpose).
     covered: Vec<bool>,
+    /// Per track: whether its face is small ([`Track::is_small`], worked out once).
+    small: Vec<bool>,
     /// Per frame: boxes drawn by hand over a span of frames.
     drawn: Vec<(u32, u32, Rect)>,
 }
@@ -139,7 +139,10 @@ impl CoverPlan {
         for (i, found) in sightings.iter().enumerate() {
             let i = i as u32;
             open.retain(|&t| {
-                let gap = if tracks[t].is_small() {
+                // While linking, a track's size is its recent sightings' (cheap at every frame).
+                let s = &tracks[t].sightings;
+                let recent = &s[s.len().saturating_sub(RECENT_SIGHTINGS)..];
+                let gap = if median_height(recent) < SMALL_FACE {
                     small_gap
                 } else {
                     max_gap
@@ -177,6 +180,7 @@ impl CoverPlan {
             }
         }
         let covered = vec![true; tracks.len()];
+        let small = tracks.iter().map(Track::is_small).collect();
         CoverPlan {
             width,
             height,
@@ -184,6 +188,7 @@ impl CoverPlan {
             fps,
             tracks,
             covered,
+            small,
             drawn: Vec::new(),
         }
     }
@@ -225,7 +230,7 @@ impl CoverPlan {
             if !self.covered[t] {
                 continue;
             }
-            if let Some(rect) = self.track_cover(track, i) {
+            if let Some(rect) = self.track_cover(track, self.small[t], i) {
                 out.push((Some(t), rect));
             }
         }
@@ -238,17 +243,10 @@ impl CoverPlan {
     }
 
     /// Where `track` is to be covered in frame `i`, if at all.
-    fn track_cover(&self, track: &Track, i: u32) -> Option<Rect> {
+    fn track_cover(&self, track: &Track, small: bool, i: u32) -> Option<Rect> {
         let s = &track.sightings;
         let (first, last) = (track.first(), track.last());
-        let lead = frames_in(
-            if track.is_small() {
-                SMALL_LEAD_MS
-            } else {
-                LEAD_MS
-            },
-            self.fps,
-        );
+        let lead = frames_in(if small { SMALL_LEAD_MS } else { LEAD_MS }, self.fps);
         let edge_lead = frames_in(EDGE_LEAD_MS, self.fps);
         if i < first {
             let ends = &s[..s.len().min(VELOCITY_SIGHTINGS)];
@@ -356,6 +354,16 @@ fn between((fa, a): (u32, Rect), (fb, b): (u32, Rect), i: u32) -> Rect {
         lerp(a.w, b.w),
         lerp(a.h, b.h),
     )
+}
+
+/// The median height of the boxes of `sightings` (infinite for none).
+fn median_height(sightings: &[(u32, Rect)]) -> f32 {
+    let mut heights: Vec<f32> = sightings.iter().map(|s| s.1.h).collect();
+    heights.sort_by(f32::total_cmp);
+    heights
+        .get(heights.len() / 2)
+        .copied()
+        .unwrap_or(f32::INFINITY)
 }
 
 /// Whole frames in `ms` milliseconds at `fps`, at least one.

@@ -207,7 +207,7 @@ async function open(file) {
   if (!carried.length) fact($("carries"), "Tags", "none");
   $("about").hidden = false;
   if (!(await track.canDecode())) throw new Error(cannotDecode(track.codec));
-  return { file, input, track, audio, width, height, rotation: track.rotation, fps: stats.averagePacketRate, frames: stats.packetCount, duration };
+  return { file, input, track, audio, width, height, rotation: track.rotation, fps: stats.averagePacketRate, frames: stats.packetCount, duration, formatName: format.name };
 }
 
 function progress(stage, done, total, started) {
@@ -285,7 +285,7 @@ async function plan(v, found) {
  *  copied (or, where the new container cannot hold it, re-encoded) unless removed; no tags. */
 async function encode(v, found) {
   const started = performance.now();
-  const webm = (await v.input.getFormat()).name.toLowerCase().includes("webm");
+  const webm = v.formatName.toLowerCase().includes("webm");
   let container = webm ? "webm" : "mp4";
   let codec = webm ? "vp9" : "avc";
   if (!webm && !(await canEncodeVideo("avc", { width: v.width, height: v.height }))) {
