@@ -121,6 +121,21 @@ test("an HEVC video the browser cannot decode gets one sentence saying how to pr
   }
 });
 
+test("a browser without WebCodecs gets one sentence, not a blank page", { timeout: 60_000 }, async () => {
+  const site = await start();
+  try {
+    const { page } = site;
+    await page.addInitScript(() => { delete globalThis.VideoDecoder; delete globalThis.VideoEncoder; });
+    await page.goto(`${site.origin}/video.html`);
+    await page.getByLabel("Choose a video").setInputFiles(join(CLIPS, "video-portrait.mov"));
+    await page.locator("#message").waitFor({ state: "visible" });
+    assert.match(await page.locator("#message").innerText(), /^This browser cannot decode and encode video in a page \(it has no WebCodecs\): .*command-line tool\.$/);
+    assert.deepEqual(site.errors, []);
+  } finally {
+    await site.close();
+  }
+});
+
 test("a file that is not a video gets one sentence", { timeout: 60_000 }, async () => {
   const site = await start();
   const dir = mkdtempSync(join(tmpdir(), "unseen-video-"));

@@ -481,7 +481,7 @@ function changed(v) {
   v.stale = true;
   $("apply").hidden = false;
   $("save").disabled = true;
-  showFrame(v, Number($("scrub").value));
+  showFrame(v, Number($("scrub").value)).catch(() => {});
 }
 
 function setUpDrawing(v) {
@@ -512,16 +512,29 @@ function setUpDrawing(v) {
   let pendingShow = null;
   $("scrub").oninput = () => {
     clearTimeout(pendingShow);
-    pendingShow = setTimeout(() => showFrame(v, Number($("scrub").value)), 60);
+    pendingShow = setTimeout(() => showFrame(v, Number($("scrub").value)).catch(() => {}), 60);
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // The whole job
 
+/** Why this browser cannot work on videos here, in one sentence, or null. */
+function missingFeature() {
+  if (typeof VideoDecoder === "undefined" || typeof VideoEncoder === "undefined") {
+    return "This browser cannot decode and encode video in a page (it has no WebCodecs): use a recent Chrome, Edge, Firefox or Safari, or the unseen command-line tool.";
+  }
+  if (typeof OffscreenCanvas === "undefined") {
+    return "This browser lacks OffscreenCanvas, which this page needs to read video frames: use a recent Chrome, Edge, Firefox or Safari, or the unseen command-line tool.";
+  }
+  return null;
+}
+
 async function run(file) {
   if (job) job.cancelled = true;
   say(null);
+  const missing = missingFeature();
+  if (missing) { say(missing); return; }
   $("review").hidden = true;
   $("save").disabled = true;
   $("apply").hidden = true;
@@ -538,8 +551,9 @@ async function run(file) {
     $("scrub").value = "0";
     $("review").hidden = false;
     setUpDrawing(v);
-    thumbnails(v, v.tracks);
-    showFrame(v, 0);
+    // The review fills in beside pass 2; a frame it cannot show costs the preview, not the video.
+    thumbnails(v, v.tracks).catch(() => {});
+    showFrame(v, 0).catch(() => {});
     await produce(v);
     const seconds = (performance.now() - started) / 1000;
     $("saved").textContent = `Ready: ${v.checked.frames} frames, ${fmtTime(v.checked.duration)}, ${v.tracks.length} ${v.tracks.length === 1 ? "face" : "faces"} followed, ${v.checked.sound ? "with" : "without"} sound, no tags; done in ${fmtTime(seconds)}.`;
