@@ -676,7 +676,6 @@ pub struct VideoPlan {
     fps: f64,
     sightings: Vec<Vec<Rect>>,
     plan: Option<crate::video::CoverPlan>,
-    cover: RedactOptions,
 }
 
 #[wasm_bindgen]
@@ -696,10 +695,6 @@ impl VideoPlan {
             fps,
             sightings: vec![Vec::new(); frames as usize],
             plan: None,
-            cover: RedactOptions {
-                mask_scale: crate::video::VIDEO_MASK_SCALE,
-                ..RedactOptions::default()
-            },
         })
     }
 
@@ -788,21 +783,9 @@ impl VideoPlan {
         Ok(())
     }
 
-    /// How faces are covered.
-    #[wasm_bindgen(js_name = setCover)]
-    pub fn set_cover(
-        &mut self,
-        style: Style,
-        shape: Shape,
-        mask_scale: f32,
-    ) -> Result<(), JsError> {
-        self.cover = cover_options(style, shape, mask_scale)?;
-        Ok(())
-    }
-
     /// Pass 2: cover frame `index` (stored RGBA) in place; returns the regions covered (x, y, w, h).
     pub fn paint(&mut self, rgba: &mut [u8], index: u32) -> Result<Vec<f32>, JsError> {
-        let (w, h, cover) = (self.width, self.height, self.cover);
+        let (w, h) = (self.width, self.height);
         check_rgba(rgba.len(), w, h).map_err(js)?;
         let plan = self.linked()?;
         if index >= plan.frames() {
@@ -810,7 +793,9 @@ impl VideoPlan {
             rgba.fill(0);
             return Ok(vec![0.0, 0.0, w as f32, h as f32]);
         }
-        let covered = crate::video::paint(rgba, w, h, plan, index, cover).map_err(js)?;
+        // Solid ellipses at the video's mask scale (the page offers no other style).
+        let covered =
+            crate::video::paint(rgba, w, h, plan, index, RedactOptions::default()).map_err(js)?;
         Ok(covered.iter().flat_map(|r| [r.x, r.y, r.w, r.h]).collect())
     }
 }

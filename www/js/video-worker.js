@@ -67,11 +67,6 @@ const ops = {
     return true;
   },
 
-  setCover({ style, shape, maskScale }) {
-    needPlan().setCover(style, shape, maskScale);
-    return true;
-  },
-
   /** Pass 2: frame `index` (stored RGBA) with its faces covered. */
   paint({ rgba, index }) {
     const pixels = new Uint8Array(rgba);
