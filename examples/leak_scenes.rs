@@ -6,7 +6,7 @@
 //!   cargo run --release --example leak_scenes -- --detect
 //!
 //! `--one`: without protect mode's second look (BlazeFace alone). `UNSEEN_STEP=N`: process every
-//! N-th camera frame (a page slower than the camera). `UNSEEN_SHOW=I,J`: write frames I and J as
+//! N-th camera frame (a page slower than the camera). `UNSEEN_MODEL=short` or `full`: that model alone. `UNSEEN_SHOW=I,J`: write frames I and J as
 //! taken and as shown to the temp folder. `--detect`: how often each detector alone finds the clip's
 //! faces, by share in view.
 #[path = "../tests/common/mod.rs"]
@@ -35,6 +35,9 @@ fn main() -> Result<()> {
         ("short-range", unseen::models::SHORT_RANGE),
         ("full-range", unseen::models::FULL_RANGE),
     ] {
+        if std::env::var("UNSEEN_MODEL").is_ok_and(|m| !name.starts_with(&m)) {
+            continue;
+        }
         let run = Run {
             passes: 2,
             step,

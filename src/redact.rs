@@ -129,12 +129,17 @@ pub fn cover_faces(
     Ok(())
 }
 
+/// How much larger a moving face's cover is drawn when it is near the frame's edge.
+pub const EDGE_GROWTH: f32 = 1.25;
+
 /// Cover moving faces (tracked, not just detected) in `rgba`: each box grown by at least
 /// `min_scale`, in the chosen style and shape; a face near the frame's edge may go on past it, so its
 /// cover does too, as a box (an ellipse in a stretched box would leave the face's far side bare);
 /// `extra` boxes (faces found later, that may have been anywhere towards the edge) are covered as
-/// boxes. "Near": its cover would reach within `margin` of its size of the edge. Returns the regions
-/// covered. The live page's protect mode and the video anonymiser's pass 2 both cover this way.
+/// boxes. "Near": its cover would reach within `margin` of its size of the edge. A cover near the
+/// edge is also [`EDGE_GROWTH`] times larger: a detector sees half a face there, and its box of it
+/// slips along the edge (a chin below the box). Returns the regions covered. The live page's protect
+/// mode and the video anonymiser's pass 2 both cover this way.
 pub fn cover_moving(
     rgba: &mut [u8],
     (width, height): (u32, u32),
@@ -158,7 +163,7 @@ pub fn cover_moving(
         .partition(|r| grown(r).past_edges(width, height, margin) != grown(r));
     let stretched: Vec<Rect> = near_edge
         .iter()
-        .map(|r| grown(r).past_edges(width, height, margin))
+        .map(|r| grown(r).scaled(EDGE_GROWTH).past_edges(width, height, margin))
         .chain(extra.iter().map(grown))
         .collect();
     cover_faces(rgba, width, height, &inside, chosen)?;

@@ -35,6 +35,8 @@ struct Track {
     vx: f32,
     vy: f32,
     last_seen: f64,
+    /// Whether `vx` and `vy` have been measured yet.
+    moving: bool,
     /// Frames in a row the face has been detected in, up to now.
     run: u32,
 }
@@ -139,8 +141,12 @@ impl Tracker {
                     if dt > 0.0 && dt < MAX_VELOCITY_GAP_MS {
                         let (old, new) = (t.rect.center(), face.center());
                         let (vx, vy) = ((new.x - old.x) / dt as f32, (new.y - old.y) / dt as f32);
-                        t.vx = t.vx * (1.0 - VELOCITY_SMOOTHING) + vx * VELOCITY_SMOOTHING;
-                        t.vy = t.vy * (1.0 - VELOCITY_SMOOTHING) + vy * VELOCITY_SMOOTHING;
+                        // The first measurement is taken as it is: smoothed towards the 0 a track
+                        // starts with, a face coming in fast would be foreseen at half its speed.
+                        let k = if t.moving { VELOCITY_SMOOTHING } else { 1.0 };
+                        t.vx = t.vx * (1.0 - k) + vx * k;
+                        t.vy = t.vy * (1.0 - k) + vy * k;
+                        t.moving = true;
                     }
                     t.rect = *face;
                     t.last_seen = now;
@@ -156,6 +162,7 @@ impl Tracker {
                         run: 1,
                         vx: 0.0,
                         vy: 0.0,
+                        moving: false,
                         last_seen: now,
                     })
                 }
@@ -180,7 +187,7 @@ impl Tracker {
         self.tracks.extend(fresh);
         self.previous = self.previous.max(now);
         Tracked {
-            cover: self.tracks.iter().map(|t| covered(t, now)).collect(),
+            cover: self.tracks.iter().map(|t| covered(t, now, frame)).collect(),
             found,
         }
     }
@@ -221,7 +228,8 @@ fn moved(t: &Track, now: f64) -> Rect {
     Rect::from_center(c.x + t.vx * age, c.y + t.vy * age, t.rect.w, t.rect.h)
 }
 
-fn covered(t: &Track, now: f64) -> Rect {
+/// What to cover for a track at `now` in a `frame` = (width, height) (0 × 0 when unknown).
+fn covered(t: &Track, now: f64, frame: (f32, f32)) -> Rect {
     let age = (now - t.last_seen).max(0.0);
     if age == 0.0 {
         return t.cover;
@@ -230,8 +238,13 @@ fn covered(t: &Track, now: f64) -> Rect {
     let growth =
         (1.0 + GROWTH_PER_SECOND * age as f32 / 1000.0).clamp(MIN_HELD_GROWTH, MAX_HELD_GROWTH);
     // Grow around the moved box and keep covering where the face was last seen too.
-    let grown = moved.scaled(growth);
-    grown.union(&t.rect.scaled(MIN_HELD_GROWTH))
+    let held = moved.scaled(growth).union(&t.rect.scaled(MIN_HELD_GROWTH));
+    if frame.0 <= 0.0 || frame.1 <= 0.0 {
+        return held;
+    }
+    // A face missed near the frame's edge may have turned and left through it, against the velocity
+    // it came in with (a face that came in, looked and went back out): the way out is covered too.
+    held.union(&t.rect.reaching_edges(frame.0 as u32, frame.1 as u32))
 }
 
 #[cfg(test)]
@@ -301,6 +314,37 @@ mod tests {
             "{:?} does not cover {truth:?}",
             c[0]
         );
+    }
+
+    #[test]
+    fn a_face_seen_twice_is_foreseen_at_its_full_speed() {
+        let mut t = Tracker::new();
+        let at = |x: f32| Rect { x, ..FACE };
+        // Seen twice, 33 ms apart, 20 px apart; then missed for 66 ms.
+        t.update(&[at(100.0)], 0.0);
+        t.update(&[at(120.0)], 33.0);
+        let c = t.update(&[], 99.0).cover;
+        assert!(contains(&c[0], &at(160.0)), "{:?}", c[0]);
+    }
+
+    #[test]
+    fn a_face_missed_near_the_edge_is_covered_out_to_it() {
+        let mut t = Tracker::new();
+        t.set_frame_size(640, 480);
+        // Came in from the right edge, moving left; then missed, as if it had turned back out.
+        let at = |x: f32| Rect { x, ..FACE };
+        t.update(&[at(580.0)], 0.0);
+        t.update(&[at(560.0)], 33.0);
+        let c = t.update(&[], 66.0).cover;
+        assert_eq!(c.len(), 1);
+        assert!(contains(&c[0], &at(590.0)), "{:?}", c[0]);
+        assert!(c[0].right() >= 640.0, "{:?}", c[0]);
+        // A face missed far from every edge is not stretched to one.
+        let mut t = Tracker::new();
+        t.set_frame_size(640, 480);
+        t.update(&[at(300.0)], 0.0);
+        let c = t.update(&[], 33.0).cover;
+        assert!(c[0].right() < 400.0, "{:?}", c[0]);
     }
 
     #[test]

@@ -175,9 +175,10 @@ fn held_frames_are_dropped_when_the_view_changes() {
 /// The adversarial clip (`common::edges`), two passes, with protect mode's second look (RetinaFace),
 /// at the camera's 30 frames a second and at 15 (a page processing every other frame, as the page
 /// does on a 2-core machine). The goal is no frame showing a face at least half in view uncovered,
-/// in any scenario. Measured: full-range meets it; short-range leaves a fast (20 px a frame), smeared
-/// face uncovered as it turns and leaves (4 frames at 30 fps, 1 at 15) and one frame after a cut.
-/// `most` holds the line there until that is fixed.
+/// in any scenario. Measured: full-range meets it, and short-range at 30 frames a second. At 15,
+/// short-range leaves one frame: a face smeared by coming in at 20 px a camera frame (600 px a
+/// second), missed by both detectors for three frames in a row, reaches 40 px further in than where
+/// it was seen. `most` holds the line there until that is fixed.
 fn edge_clip_leaks(model: &[u8], name: &str, most: usize) {
     let clip = EdgeClip::new();
     for step in [1, 2] {
@@ -197,7 +198,7 @@ fn edge_clip_leaks(model: &[u8], name: &str, most: usize) {
             "{name}, every {step} frames: {total} frames show a face uncovered: {leaks:?}"
         );
         for (scene, n) in per_scene {
-            let known = scene.starts_with("fast") || scene.starts_with("cuts");
+            let known = scene.starts_with("fast");
             assert!(
                 n == 0 || known,
                 "{name}, every {step} frames: {scene}: {n} frames show a face uncovered"
@@ -208,7 +209,7 @@ fn edge_clip_leaks(model: &[u8], name: &str, most: usize) {
 
 #[test]
 fn short_range_protect_mode_covers_the_edge_scenarios() {
-    edge_clip_leaks(models::SHORT_RANGE, "short-range", 4);
+    edge_clip_leaks(models::SHORT_RANGE, "short-range", 1);
 }
 
 #[test]

@@ -98,14 +98,18 @@ export function leakProbe(truth) {
   const grab = (ctx, index) => faceBoxes(index).map(({ box }) => ctx.getImageData(box.x0, box.y0, box.w, box.h).data);
 
   function blurred(ctx) {
-    // The fallback is a 12-cell picture stretched and blurred: neighbouring pixels barely differ.
+    // The fallback is a 12-cell picture stretched and blurred: neighbouring pixels barely differ,
+    // anywhere. A frame mostly under solid covers differs little on average too, but has sharp edges
+    // (a cover's, a face's), so it is not taken for the fallback and is checked for faces.
     const d = ctx.getImageData(0, 0, W, H).data;
-    let sum = 0, n = 0;
+    let sum = 0, n = 0, most = 0;
     for (let y = 0; y < H; y += 3) for (let x = 0; x + 1 < W; x += 3) {
       const i = (y * W + x) * 4;
-      sum += Math.abs(luma(d, i) - luma(d, i + 4)); n++;
+      const diff = Math.abs(luma(d, i) - luma(d, i + 4));
+      sum += diff; n++;
+      if (diff > most) most = diff;
     }
-    return sum / n < 1.5;
+    return sum / n < 1.5 && most < 16;
   }
 
   function onPaint(ctx) {

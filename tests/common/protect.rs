@@ -83,11 +83,17 @@ pub fn leaks_and_cover(
             .filter(|(a, b)| a != b)
             .count();
         cover.push((i, changed as f32 / (shown.len() / 4) as f32));
+        let per_face = uncovered_blocks_per_face(&shot.img, &shown, &shot);
         // For looking at: UNSEEN_SHOW=I,J,… writes what frames I, J, … looked like, taken and shown,
-        // the first time each is shown.
+        // the first time each is shown; UNSEEN_SHOW=leaks, each frame showing a face at least half in view.
         if let Ok(list) = std::env::var("UNSEEN_SHOW") {
             let seen = std::env::temp_dir().join(format!("unseen-shown-{i}.png"));
-            if list.split(',').any(|v| v.trim() == i.to_string()) && !seen.exists() {
+            let leaked = list == "leaks"
+                && per_face
+                    .iter()
+                    .enumerate()
+                    .any(|(k, b)| *b > 0 && shot.in_view(k) >= 0.5);
+            if (leaked || list.split(',').any(|v| v.trim() == i.to_string())) && !seen.exists() {
                 for (what, rgba) in [("taken", &shot.img.rgba[..]), ("shown", &shown[..])] {
                     let png = unseen::image_io::encode(
                         rgba,
@@ -101,10 +107,7 @@ pub fn leaks_and_cover(
                 }
             }
         }
-        for (k, blocks) in uncovered_blocks_per_face(&shot.img, &shown, &shot)
-            .into_iter()
-            .enumerate()
-        {
+        for (k, blocks) in per_face.into_iter().enumerate() {
             let in_view = shot.in_view(k);
             if blocks > 0 && in_view >= min_in_view {
                 out.push(Leak {
