@@ -111,6 +111,8 @@ case "${1:-build}" in
     say "making the fake-camera clip from real photos"
     cargo run --release --quiet --example make_clip -- tests/data/generated
     js_tools
+    say "page code without a browser (node --test tests/pages)"
+    node --test tests/pages/
     export CHROMIUM; CHROMIUM="$(chromium_path)"
     say "browser tests (headless Chromium: $CHROMIUM)"
     node --test --test-concurrency=1 tests/browser/ ;;

@@ -9,10 +9,12 @@ import { join, relative } from "node:path";
 
 const root = process.argv[2] ?? new URL("../www", import.meta.url).pathname;
 const SKIP = new Set(["sw.js", "precache.js"]);
-/** The photo page's second detector: fetched when the first photo is opened; and the video page,
- *  which a first visit to the live page does not need. */
-const LAZY = new Set(["models/retinaface_mnet025.onnx", "video.html", "js/video.js", "js/video-worker.js",
+/** The photo page's second detector: fetched when the first photo is opened; the video page, which a
+ *  first visit to the live page does not need; and every language but English, fetched by those who
+ *  read it. */
+const LAZY_FILES = new Set(["models/retinaface_mnet025.onnx", "video.html", "js/video.js", "js/video-worker.js",
   "vendor/mediabunny.min.mjs", "vendor/LICENSE-mediabunny.txt"]);
+const LAZY = { has: (f) => LAZY_FILES.has(f) || (f.startsWith("i18n/") && f !== "i18n/en.json") };
 
 function walk(dir) {
   return readdirSync(dir).sort().flatMap((name) => {

@@ -5,7 +5,7 @@
 //! - it covers every face scoring at least [`PROTECT_THRESHOLD`] even when the threshold chosen for
 //!   showing faces is higher, since a covered patch of wall costs little and an uncovered face is the
 //!   one failure that matters;
-//! - it can show each frame a few frames late ([`HOLD_BACK_FRAMES`]). No detector finds a face of
+//! - it can show each frame a little late ([`HOLD_BACK_MS`]). No detector finds a face of
 //!   which only a sliver is in view, so a face entering from the frame's edge is first found a few
 //!   frames after it appears. Held back, those earlier frames are covered too, where the face was
 //!   found later, stretched out to the edge it came in from;
@@ -27,14 +27,28 @@ use crate::track::{Tracker, EDGE_MARGIN};
 /// through on 28 of 150 frames, at 0.4 none; below 0.35 random patches start to be covered.
 pub const PROTECT_THRESHOLD: f32 = 0.4;
 
-/// How many frames the camera view runs late in protect mode: 4 frames, 133 ms at 30 frames a second.
-/// On the leak clip a face entering from the edge is first found when about 60 % of it is in view,
-/// 4 frames after it shows (`tests/leak.rs`).
+/// How long the camera view runs late in protect mode: 133 ms, 4 frames at 30 frames a second. On the
+/// leak clip a face entering from the edge is first found when about 60 % of it is in view, 4 frames
+/// after it shows (`tests/leak.rs`). It is a time, not a frame count: a face steps in as far in
+/// 133 ms on a slow phone as on a fast laptop. [`LivePipeline::hold_back_for`] turns it into frames
+/// at the rate frames are being processed.
+pub const HOLD_BACK_MS: f64 = 133.0;
+
+/// [`HOLD_BACK_MS`] at 30 frames a second, as the native tests run.
 pub const HOLD_BACK_FRAMES: usize = 4;
+
+/// However slow the device, at least this many frames are held back: a face first found in one frame
+/// is covered in the three before it too. At 2.5 frames a second (`tests/browser/throttle.test.mjs`
+/// at 8×) two were not enough for a face stepping in from the edge.
+pub const MIN_HOLD_BACK: usize = 3;
 
 /// In protect mode a face is covered at least this many times its box, whatever the chosen mask
 /// scale: detectors' boxes of turned, tilted or half-hidden faces miss a cheek or a brow.
 pub const PROTECT_MASK_SCALE: f32 = 1.5;
+
+/// In protect mode on a device processing 4 frames a second or fewer, faces are covered at least
+/// this many times their box (see `Pacing::mask_scale`).
+pub const SLOW_MASK_SCALE: f32 = 2.0;
 
 /// The most frames a caller may ask to hold back.
 pub const MAX_HOLD_BACK: usize = 8;
@@ -52,6 +66,8 @@ struct Held {
     cover: Vec<Rect>,
     /// Faces found in later frames that may already be in this one, covered as boxes.
     later: Vec<Rect>,
+    /// When it was taken.
+    taken_ms: f64,
 }
 
 /// The detector, the tracks of recent faces, and how faces are shown and covered.
@@ -68,6 +84,61 @@ pub struct LivePipeline {
     waiting: bool,
     /// Buffers of frames already shown, reused for the next frames held back.
     spare: Vec<Vec<u8>>,
+    /// The rate frames are being processed at, for [`LivePipeline::hold_back_for`].
+    pacing: Pacing,
+}
+
+/// The time between frames processed, smoothed, and the frames held back for it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Pacing {
+    last: Option<f64>,
+    interval_ms: f64,
+    frames: usize,
+}
+
+impl Pacing {
+    /// Frames further apart than this are a pause (a hidden tab), not the rate.
+    const MAX_INTERVAL_MS: f64 = 1000.0;
+    /// The weight of the newest interval in the smoothed one.
+    const SMOOTHING: f64 = 0.1;
+
+    /// How much larger than its box a face is covered at this rate: [`PROTECT_MASK_SCALE`] at 20
+    /// frames a second and faster, growing to [`SLOW_MASK_SCALE`] at 4 and slower. Frames far apart
+    /// mean faces that moved far between them, found smeared and smaller than they are, and
+    /// foreseen from further back.
+    fn mask_scale(&self) -> f32 {
+        let t = ((self.interval_ms - 50.0) / 200.0).clamp(0.0, 1.0) as f32;
+        PROTECT_MASK_SCALE + t * (SLOW_MASK_SCALE - PROTECT_MASK_SCALE)
+    }
+
+    fn frames_for(&mut self, now_ms: f64) -> usize {
+        if !now_ms.is_finite() {
+            return self.frames.max(HOLD_BACK_FRAMES);
+        }
+        if let Some(last) = self.last {
+            let dt = now_ms - last;
+            if dt > 0.0 && dt < Self::MAX_INTERVAL_MS {
+                self.interval_ms = if self.interval_ms > 0.0 {
+                    self.interval_ms + Self::SMOOTHING * (dt - self.interval_ms)
+                } else {
+                    dt
+                };
+            }
+        }
+        self.last = Some(now_ms);
+        if self.interval_ms <= 0.0 {
+            self.frames = HOLD_BACK_FRAMES;
+            return self.frames;
+        }
+        let ideal = HOLD_BACK_MS / self.interval_ms;
+        // Changed only when the rate has moved well away: each change costs a frame (down) or shows
+        // the blurred stand-in once (up).
+        if self.frames == 0 || ideal > self.frames as f64 + 0.5 || ideal < self.frames as f64 - 1.5
+        {
+            self.frames = (ideal.ceil() as usize).clamp(MIN_HOLD_BACK, MAX_HOLD_BACK);
+        }
+        self.frames
+    }
 }
 
 impl LivePipeline {
@@ -82,6 +153,7 @@ impl LivePipeline {
             held: VecDeque::new(),
             waiting: false,
             spare: Vec::new(),
+            pacing: Pacing::default(),
         })
     }
 
@@ -100,6 +172,15 @@ impl LivePipeline {
     pub fn reset(&mut self) {
         self.tracker.reset();
         self.drop_held();
+        self.pacing = Pacing::default();
+    }
+
+    /// How many frames to hold back for a frame taken at `now_ms`, so that the view runs
+    /// [`HOLD_BACK_MS`] late at the rate frames are being processed: 4 at 30 frames a second, 3 at
+    /// 10 (the floor), never fewer than [`MIN_HOLD_BACK`] nor more than [`MAX_HOLD_BACK`]. Call once per frame,
+    /// before [`LivePipeline::process`].
+    pub fn hold_back_for(&mut self, now_ms: f64) -> usize {
+        self.pacing.frames_for(now_ms)
     }
 
     /// Frames held back are never shown: they go back to the spare buffers.
@@ -191,6 +272,12 @@ impl LivePipeline {
             .collect();
         for held in &mut self.held {
             held.later.extend(&later);
+            // A face seen before this frame was taken and again now passed between the two boxes
+            // meanwhile: a miss in this frame (motion blur, a turn of the head) leaves it covered.
+            held.later.extend(tracked.found.iter().filter_map(|f| {
+                let (box_then, then) = f.before?;
+                (then < held.taken_ms).then(|| box_then.union(&f.rect))
+            }));
         }
         let mut buffer = self.spare.pop().unwrap_or_default();
         buffer.clear();
@@ -202,6 +289,7 @@ impl LivePipeline {
             faces: shown,
             cover: tracked.cover,
             later: Vec::new(),
+            taken_ms: now_ms,
         });
         while self.held.len() > hold_back + 1 {
             if let Some(h) = self.held.pop_front() {
@@ -252,7 +340,7 @@ impl LivePipeline {
             tracked,
             later,
             self.cover,
-            (PROTECT_MASK_SCALE, EDGE_MARGIN),
+            (self.pacing.mask_scale(), EDGE_MARGIN),
         )?;
         self.covered
             .extend(covered.iter().filter_map(|r| r.pixel_span(width, height)));
@@ -268,5 +356,64 @@ impl LivePipeline {
     /// The regions covered in the last frame, clipped to it (none unless protecting).
     pub fn covered(&self) -> &[PixelSpan] {
         &self.covered
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frames held back after `n` frames at `fps`, each `jitter` ms early or late in turn.
+    fn held_at(fps: f64, n: usize, jitter: f64) -> usize {
+        let mut p = Pacing::default();
+        let mut frames = 0;
+        for i in 0..n {
+            let wobble = if i % 2 == 0 { jitter } else { -jitter };
+            frames = p.frames_for(i as f64 * 1000.0 / fps + wobble);
+        }
+        frames
+    }
+
+    #[test]
+    fn the_hold_back_is_a_time_whatever_the_rate() {
+        assert_eq!(held_at(30.0, 60, 0.0), 4);
+        assert_eq!(held_at(24.0, 60, 0.0), 4);
+        assert_eq!(held_at(10.0, 60, 0.0), MIN_HOLD_BACK);
+        assert_eq!(held_at(15.0, 60, 0.0), 3);
+        assert_eq!(held_at(3.0, 60, 0.0), MIN_HOLD_BACK);
+        assert_eq!(held_at(60.0, 60, 0.0), MAX_HOLD_BACK);
+        // A rate wobbling around 30 frames a second does not make it change from frame to frame.
+        let mut p = Pacing::default();
+        let counts: Vec<usize> = (0..300)
+            .map(|i| p.frames_for(i as f64 * 33.3 + if i % 3 == 0 { 6.0 } else { -3.0 }))
+            .skip(30)
+            .collect();
+        assert!(counts.iter().all(|&c| c == counts[0]), "{counts:?}");
+    }
+
+    #[test]
+    fn covers_grow_as_frames_come_further_apart() {
+        let scale_at = |fps: f64| {
+            let mut p = Pacing::default();
+            for i in 0..60 {
+                p.frames_for(i as f64 * 1000.0 / fps);
+            }
+            p.mask_scale()
+        };
+        assert_eq!(scale_at(30.0), PROTECT_MASK_SCALE);
+        assert_eq!(scale_at(20.0), PROTECT_MASK_SCALE);
+        assert!(scale_at(8.0) > PROTECT_MASK_SCALE && scale_at(8.0) < SLOW_MASK_SCALE);
+        assert!((scale_at(3.0) - SLOW_MASK_SCALE).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_pause_does_not_count_as_the_rate() {
+        let mut p = Pacing::default();
+        for i in 0..60 {
+            p.frames_for(i as f64 * 33.3);
+        }
+        // The tab was hidden for 5 s.
+        assert_eq!(p.frames_for(60.0 * 33.3 + 5000.0), 4);
+        assert_eq!(p.frames_for(f64::NAN), 4);
     }
 }

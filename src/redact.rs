@@ -163,7 +163,11 @@ pub fn cover_moving(
         .partition(|r| grown(r).past_edges(width, height, margin) != grown(r));
     let stretched: Vec<Rect> = near_edge
         .iter()
-        .map(|r| grown(r).scaled(EDGE_GROWTH).past_edges(width, height, margin))
+        .map(|r| {
+            grown(r)
+                .scaled(EDGE_GROWTH)
+                .past_edges(width, height, margin)
+        })
         .chain(extra.iter().map(grown))
         .collect();
     cover_faces(rgba, width, height, &inside, chosen)?;

@@ -77,6 +77,9 @@ pub struct Found {
     pub rect: Rect,
     /// Frames in a row this face has been detected in, this one included (1 for a face found now).
     pub run: u32,
+    /// Where and when its track last saw it before, if it continues a track: the face passed between
+    /// the two boxes in the frames taken meanwhile, found there or not.
+    pub before: Option<(Rect, f64)>,
 }
 
 impl Tracker {
@@ -131,6 +134,7 @@ impl Tracker {
                     found.push(Found {
                         rect: *face,
                         run: t.run,
+                        before: Some((t.rect, t.last_seen)),
                     });
                     // Where the track says the face is now is covered too: boxes of a face cut by
                     // the frame's edge jump about from frame to frame (and between detectors), a
@@ -155,6 +159,7 @@ impl Tracker {
                     found.push(Found {
                         rect: *face,
                         run: 1,
+                        before: None,
                     });
                     fresh.push(Track {
                         rect: *face,

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::frame::{check_rgba, Frame};
 use crate::geometry::Rect;
 use crate::image_io;
-use crate::live::{LivePipeline, HOLD_BACK_FRAMES};
+use crate::live::{LivePipeline, HOLD_BACK_MS};
 use crate::metadata;
 use crate::redact::{self, RedactOptions};
 
@@ -337,6 +337,13 @@ impl LiveSession {
         Ok(flatten(&faces))
     }
 
+    /// How many frames to hold back for the frame taken at `nowMs`: [`holdBackMs`] at the rate
+    /// frames are being processed (3 to 8). Call once per camera frame, before `process`.
+    #[wasm_bindgen(js_name = holdBackFor)]
+    pub fn hold_back_for(&mut self, now_ms: f64) -> u32 {
+        self.inner.hold_back_for(now_ms) as u32
+    }
+
     /// Whether the last frame came back covered whole, as no frame held back was ready yet.
     #[wasm_bindgen(getter)]
     pub fn waiting(&self) -> bool {
@@ -360,11 +367,11 @@ impl LiveSession {
     }
 }
 
-/// How many frames a camera view should run late in protect mode, so that a face entering from the
-/// frame's edge is covered from its first frame.
-#[wasm_bindgen(js_name = holdBackFrames)]
-pub fn hold_back_frames() -> u32 {
-    HOLD_BACK_FRAMES as u32
+/// How long a camera view runs late in protect mode, in milliseconds, so that a face entering from
+/// the frame's edge is covered from its first frame.
+#[wasm_bindgen(js_name = holdBackMs)]
+pub fn hold_back_ms() -> f64 {
+    HOLD_BACK_MS
 }
 
 /// How faces are covered.

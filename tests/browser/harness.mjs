@@ -16,11 +16,11 @@ const FLAGS = [
 
 /** Start the site and a browser. `camera`: absolute path of a .y4m clip for the fake camera, or
  *  "deny" for a browser that refuses camera permission. `mounts`: extra folders to serve (bench peers). */
-export async function start({ camera = null, mounts = {} } = {}) {
+export async function start({ camera = null, mounts = {}, locale = "en-GB", extraArgs = [] } = {}) {
   const server = await serve(WWW, 0, "127.0.0.1", mounts);
   const origin = `http://127.0.0.1:${server.address().port}`;
   const profile = mkdtempSync(join(tmpdir(), "unseen-chromium-"));
-  const args = [...FLAGS];
+  const args = [...FLAGS, ...extraArgs];
   if (camera && camera !== "deny") {
     args.push("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
       `--use-file-for-fake-video-capture=${camera}`);
@@ -32,6 +32,7 @@ export async function start({ camera = null, mounts = {} } = {}) {
     headless: true,
     args,
     ignoreDefaultArgs: ["--headless"],
+    locale,
   });
   const requests = [];
   context.on("request", (r) => requests.push(r.url()));
@@ -39,7 +40,7 @@ export async function start({ camera = null, mounts = {} } = {}) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   return {
-    origin, page, context, requests, errors,
+    origin, page, context, requests, errors, profile,
     foreignRequests: () => requests.filter((u) => !u.startsWith(origin) && !u.startsWith("data:") && !u.startsWith("blob:")),
     async close() {
       await context.close();

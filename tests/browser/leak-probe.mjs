@@ -112,8 +112,11 @@ export function leakProbe(truth) {
     return sum / n < 1.5 && most < 16;
   }
 
+  const paintTimes = [];
   function onPaint(ctx) {
     counts.paints++;
+    paintTimes.push(performance.now());
+    if (paintTimes.length > 120) paintTimes.shift();
     const index = decode(ctx);
     if (index === null) {
       if (blurred(ctx)) counts.blurred++;
@@ -221,5 +224,7 @@ export function leakProbe(truth) {
     return { ...counts, compared, missing_camera_frame: missingCamera, camera_frames: camera.size, uncovered_frames: leaks.length, leaks, scenes };
   }
 
-  window.__leakProbe = { on: false, report, unreadable, leakShots };
+  /** How many times the view was painted in the last `ms` milliseconds. */
+  const paintsInLast = (ms) => paintTimes.filter((t) => t >= performance.now() - ms).length;
+  window.__leakProbe = { on: false, report, unreadable, leakShots, paintsInLast };
 }

@@ -9,7 +9,8 @@ import { Bridge } from "./bridge.js";
 import { countRequests, registerOffline } from "./site.js";
 import { CameraError, cameraMessage, openCamera, stopCamera } from "./camera.js";
 import { drawCandidates, drawFaces, drawStep, unpackBoxes, unpackFaces } from "./overlay.js";
-import { SIMD_MESSAGE, paintBlurred as blur, sendFrame, simdSupported } from "./live-core.js";
+import { missingFeature, paintBlurred as blur, sendFrame } from "./live-core.js";
+import { Strings, translatePage } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const view = $("view");
@@ -44,7 +45,12 @@ const settings = () => ({
   maskScale: Number($("mask-scale").value),
 });
 const protecting = () => $("protect").checked;
-const RESTART_MESSAGE = "The face detector stopped and is being restarted. Faces stay blurred until it is back.";
+
+// The visitor's language: the page's strings are put in as soon as they arrive (the English in the
+// HTML shows until then); messages wait for them.
+let strings = new Strings("en", {}, {});
+const translated = translatePage().then((s) => { strings = s; onSettingsChanged(); return s; }).catch(() => strings);
+const tr = (key, vars) => strings.t(key, vars);
 
 function showMessage(text) {
   $("message-text").textContent = text;
@@ -57,22 +63,23 @@ async function ensureModel() {
   const want = settings();
   if (state.loaded === want.model) return;
   if (state.loading) return state.loading;
-  if (!simdSupported()) {
-    throw new Error(SIMD_MESSAGE);
-  }
+  await translated;
+  const missing = missingFeature();
+  if (missing) throw new Error(tr(missing));
   $("loading").hidden = false;
   state.loading = bridge.call("load", want, {
     onprogress: ({ loaded, total }) => {
       $("progress").max = total || loaded;
       $("progress").value = loaded;
-      $("progress-text").textContent = `${(loaded / 1e6).toFixed(2)} of ${total ? (total / 1e6).toFixed(2) : "?"} MB`;
+      const mb = (n) => strings.number(n / 1e6, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+      $("progress-text").textContent = tr("live.progress", { loaded: mb(loaded), total: total ? mb(total) : "?" });
     },
   }).then(({ inputSize }) => {
     state.loaded = want.model;
     inputCanvas.width = inputCanvas.height = inputSize;
     $("input-size").textContent = `${inputSize}×${inputSize}`;
   }).catch((e) => {
-    throw new Error(`The face detector could not be loaded: ${e.message}. Reload the page to try again.`);
+    throw new Error(tr("live.error.load", { reason: e.message }));
   }).finally(() => {
     state.loading = null;
     $("loading").hidden = true;
@@ -96,7 +103,7 @@ function paint(result, protect, wantCandidates) {
   const scale = Math.max(1, width / 640) * (document.body.classList.contains("classroom") ? 2 : 1);
   if (!protect && state.step && result.anchors) {
     const s = settings();
-    const caption = drawStep(ctx, state.step, {
+    const caption = drawStep(ctx, state.step, strings, {
       anchors: result.anchors, anchorCount: result.anchorCount, candidates: unpackFaces(result.candidates),
       faces, threshold: s.threshold, overlap: s.overlap,
     }, scale);
@@ -129,7 +136,7 @@ function updateStats(faces, inferenceMs) {
   $("seen").textContent = String(state.seen);
   const count = String(faces.length);
   if ($("count").textContent !== count) $("count").textContent = count;
-  $("infer").textContent = `${inferenceMs.toFixed(1)} ms`;
+  $("infer").textContent = tr("live.ms", { ms: strings.number(inferenceMs, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) });
   $("fps").textContent = state.still ? "–" : String(state.painted.length);
 }
 
@@ -167,7 +174,7 @@ async function processFrame() {
     }));
   } catch (e) {
     if (protecting()) paintBlurred();
-    showMessage(state.recovering ? RESTART_MESSAGE : e.message);
+    showMessage(state.recovering ? tr("live.restart") : e.message);
   } finally {
     state.inFlight = false;
   }
@@ -196,7 +203,8 @@ async function startCamera() {
     state.stream = await openCamera(state.facing);
   } catch (e) {
     state.lastCameraFailed = true;
-    showMessage(e instanceof CameraError ? e.message : cameraMessage("failed"));
+    await translated;
+    showMessage(cameraMessage(strings, e instanceof CameraError ? e.kind : "failed"));
     return;
   }
   const [track] = state.stream.getVideoTracks();
@@ -204,7 +212,7 @@ async function startCamera() {
     if (!state.stream) return;
     stopEverything();
     state.lastCameraFailed = true;
-    showMessage(cameraMessage("ended"));
+    showMessage(cameraMessage(strings, "ended"));
   });
   video.srcObject = state.stream;
   await video.play().catch(() => {});
@@ -234,7 +242,8 @@ async function showStill(blob) {
   try {
     state.still = await createImageBitmap(blob, { imageOrientation: "from-image" });
   } catch {
-    showMessage("That file could not be opened as a picture. Try a JPEG or PNG photo.");
+    await translated;
+    showMessage(tr("live.error.picture"));
     return;
   }
   bridge.call("reset").catch(() => {});
@@ -242,9 +251,10 @@ async function showStill(blob) {
 }
 
 function onSettingsChanged() {
-  $("threshold-out").textContent = `${Math.round(Number($("threshold").value) * 100)}%`;
-  $("overlap-out").textContent = Number($("overlap").value).toFixed(2);
-  $("mask-scale-out").textContent = Number($("mask-scale").value).toFixed(2);
+  const two = { minimumFractionDigits: 2, maximumFractionDigits: 2 };
+  $("threshold-out").textContent = strings.percent(Number($("threshold").value));
+  $("overlap-out").textContent = strings.number(Number($("overlap").value), two);
+  $("mask-scale-out").textContent = strings.number(Number($("mask-scale").value), two);
   if (!state.loaded) return;
   bridge.call("options", settings()).then(() => { if (state.still) processFrame(); }).catch(() => {});
 }
@@ -275,7 +285,7 @@ bridge.onfail = () => {
   if (!state.stream && !state.still) return;
   state.recovering = true;
   if (protecting()) paintBlurred();
-  showMessage(RESTART_MESSAGE);
+  showMessage(tr("live.restart"));
 };
 document.addEventListener("visibilitychange", () => { if (!document.hidden && state.stream) loop(); });
 
@@ -284,8 +294,8 @@ function setStep(n) {
   state.step = n;
   for (const b of document.querySelectorAll(".step")) b.setAttribute("aria-pressed", String(Number(b.dataset.step) === n));
   if (n === 0) $("step-caption").textContent = "";
-  else if (protecting()) $("step-caption").textContent = "The steps are drawn while faces are not being protected: switch Protect faces off to see them.";
-  else if (!state.stream && !state.still) $("step-caption").textContent = "Start the camera or use the demo picture to see this step.";
+  else if (protecting()) $("step-caption").textContent = tr("steps.protected");
+  else if (!state.stream && !state.still) $("step-caption").textContent = tr("steps.no-source");
   if (state.still) processFrame();
 }
 for (const b of document.querySelectorAll(".step")) b.addEventListener("click", () => setStep(Number(b.dataset.step)));
@@ -328,5 +338,14 @@ document.addEventListener("keydown", (e) => {
   if (act) { e.preventDefault(); act(); }
 });
 
+// A browser without what the detector needs is told so at once, in one sentence, with the ways
+// that still work (a photo needs the same detector, so only the message shows).
+translated.then(() => {
+  const missing = missingFeature();
+  if (!missing) return;
+  showMessage(tr(missing));
+  for (const id of ["start", "retry", "demo", "steps-demo"]) $(id).disabled = true;
+  $("photo").disabled = true;
+});
 registerOffline(document.getElementById("update"));
-countRequests(document.getElementById("requests"), [bridge]);
+countRequests(document.getElementById("requests"), [bridge], translated);

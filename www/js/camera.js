@@ -4,21 +4,16 @@ export class CameraError extends Error {
   constructor(kind, message) { super(message); this.kind = kind; }
 }
 
-const MESSAGES = {
-  unsupported: "This browser cannot use a camera here (it needs a secure https page and camera support).",
-  denied: "Camera permission was refused. Allow the camera in your browser's site settings and try again — or use a photo instead.",
-  none: "No camera was found on this device.",
-  busy: "The camera is busy: another app or tab may be using it. Close it and try again.",
-  ended: "The camera stopped: it was unplugged, switched off or taken by another app.",
-  failed: "The camera could not be started.",
-};
+/** What went wrong, as a key of the site's strings (www/i18n): camera.<kind>. */
+const KINDS = ["unsupported", "denied", "none", "busy", "ended", "failed"];
 
-export function cameraMessage(kind) {
-  return MESSAGES[kind] ?? MESSAGES.failed;
+/** The sentence for a camera failure of `kind`, in the language of `strings` (js/i18n.js). */
+export function cameraMessage(strings, kind) {
+  return strings.t(`camera.${KINDS.includes(kind) ? kind : "failed"}`);
 }
 
 export async function openCamera(facingMode = "user") {
-  if (!navigator.mediaDevices?.getUserMedia) throw new CameraError("unsupported", MESSAGES.unsupported);
+  if (!navigator.mediaDevices?.getUserMedia) throw new CameraError("unsupported", "no getUserMedia");
   try {
     return await navigator.mediaDevices.getUserMedia({
       audio: false,
@@ -30,7 +25,7 @@ export async function openCamera(facingMode = "user") {
       NotFoundError: "none", OverconstrainedError: "none",
       NotReadableError: "busy", AbortError: "busy",
     }[e?.name] ?? "failed";
-    throw new CameraError(kind, MESSAGES[kind]);
+    throw new CameraError(kind, e?.message ?? kind);
   }
 }
 

@@ -1,4 +1,4 @@
-// What the live page and the <unseen-camera> element share: the SIMD check, the fully blurred frame
+// What the live page and the <unseen-camera> element share: the check for what the detector needs, the fully blurred frame
 // shown whenever covered pixels are not ready (fail closed), and one frame's trip to the worker with
 // a watchdog that replaces a worker which stops answering.
 
@@ -7,13 +7,31 @@ export const WATCHDOG_MS = 3000;
 /** Side of the tiny copy a fully blurred frame is made from. */
 const BLUR_CELLS = 12;
 
-export function simdSupported() {
+function simdSupported() {
   // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt))
-  return WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3,
-    2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
+  return typeof WebAssembly === "object" && WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1,
+    96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
 }
 
-export const SIMD_MESSAGE = "This browser cannot run the face detector: it lacks WebAssembly SIMD. Update it (Chrome 91, Firefox 89, Safari 16.4 or later).";
+function moduleWorkersSupported() {
+  // A browser that knows module workers reads the options' `type` while building the worker; the
+  // data: URL never runs (the pages' CSP allows workers from the site only) and is not a request.
+  let read = false;
+  try {
+    new Worker("data:text/javascript,", { get type() { read = true; return "module"; } }).terminate();
+  } catch { /* blocked or unsupported: what matters is whether `type` was read */ }
+  return read;
+}
+
+/** The key (www/i18n) of the sentence naming the first feature the live detector needs that this
+ *  browser lacks: WebAssembly SIMD, module workers, OffscreenCanvas; or null when it has them all. */
+export function missingFeature() {
+  if (!simdSupported()) return "live.error.simd";
+  if (typeof Worker !== "function" || !moduleWorkersSupported()) return "live.error.module-workers";
+  if (typeof OffscreenCanvas !== "function") return "live.error.offscreen-canvas";
+  return null;
+}
+
 
 /** Paint a strongly blurred copy of `source` (a video or an ImageBitmap) on `canvas`: safe to show,
  *  and shows that something is there. With no source, a dark frame. */

@@ -58,7 +58,7 @@ export function drawFaces(ctx, faces, scale = 1) {
 
 /** The "how detection works" steps, drawn over the frame. `step`: 1 anchors, 2 raw candidates with
  *  their scores, 3 the threshold's cut, 4 the merged faces. Returns the caption for the step. */
-export function drawStep(ctx, step, { anchors, anchorCount, candidates, faces, threshold, overlap }, scale = 1) {
+export function drawStep(ctx, step, strings, { anchors, anchorCount, candidates, faces, threshold, overlap }, scale = 1) {
   ctx.save();
   const kept = candidates.filter((c) => c.score >= threshold);
   let caption = "";
@@ -70,7 +70,7 @@ export function drawStep(ctx, step, { anchors, anchorCount, candidates, faces, t
       ctx.arc(anchors[i], anchors[i + 1], r, 0, Math.PI * 2);
       ctx.fill();
     }
-    caption = `Step 1 of 4 — anchors. The network looks at ${anchors.length / 2} fixed places on two grids over the picture (dots), with several anchors each: ${anchorCount} in all. Every anchor answers two questions: is there a face here, and where exactly is it?`;
+    caption = strings.t("steps.caption.1", { places: anchors.length / 2, anchors: anchorCount });
   } else if (step === 2) {
     ctx.lineWidth = Math.max(1, scale);
     ctx.font = `${Math.round(11 * scale)}px system-ui, sans-serif`;
@@ -82,7 +82,7 @@ export function drawStep(ctx, step, { anchors, anchorCount, candidates, faces, t
       ctx.fillStyle = "#ffd600";
       ctx.fillText(`${Math.round(c.score * 100)}%`, c.x + 2, c.y + c.h - 3);
     }
-    caption = `Step 2 of 4 — scores. ${candidates.length} anchors gave a face probability of 5% or more; each proposes a box (brighter = more sure). Many overlap the same face.`;
+    caption = strings.t("steps.caption.2", { candidates: candidates.length, least: strings.percent(0.05) });
   } else if (step === 3) {
     ctx.lineWidth = Math.max(1, scale);
     ctx.setLineDash([4 * scale, 4 * scale]);
@@ -92,14 +92,14 @@ export function drawStep(ctx, step, { anchors, anchorCount, candidates, faces, t
     ctx.lineWidth = Math.max(2, 2 * scale);
     ctx.strokeStyle = "#00e676";
     for (const c of kept) ctx.strokeRect(c.x, c.y, c.w, c.h);
-    caption = `Step 3 of 4 — threshold. Only boxes scoring at least ${Math.round(threshold * 100)}% are kept: ${kept.length} of ${candidates.length} (green); the rest (red, dashed) are dropped. Move the threshold slider to see the cut change.`;
+    caption = strings.t("steps.caption.3", { threshold: strings.percent(threshold), kept: kept.length, candidates: candidates.length });
   } else if (step === 4) {
     ctx.lineWidth = 1;
     ctx.strokeStyle = "rgba(0, 230, 118, 0.35)";
     for (const c of kept) ctx.strokeRect(c.x, c.y, c.w, c.h);
     ctx.restore();
     drawFaces(ctx, faces, scale);
-    return `Step 4 of 4 — merge. Kept boxes that overlap by more than ${overlap.toFixed(2)} (intersection over union) are merged into one, averaged by score: ${kept.length} boxes become ${faces.length} face${faces.length === 1 ? "" : "s"}. That is what a face-recognition camera then cuts out and turns into faceprints.`;
+    return strings.plural("steps.caption.4", faces.length, { overlap: strings.number(overlap, { minimumFractionDigits: 2 }), kept: kept.length });
   }
   ctx.restore();
   return caption;

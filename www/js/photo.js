@@ -3,7 +3,11 @@
 // with no metadata — each one read back and checked after saving. Pixels stay in this tab.
 import { Bridge } from "./bridge.js";
 import { countRequests, registerOffline } from "./site.js";
+import { translatePage } from "./i18n.js";
 import { zip } from "./zip.js";
+
+// The page in the visitor's language (js/i18n.js); its messages are still in English.
+const translated = translatePage().catch(() => null);
 
 const $ = (id) => document.getElementById(id);
 /** Previews (what the review shows) are at most this many pixels on their long side. */
@@ -651,4 +655,4 @@ function wire() {
 wire();
 
 registerOffline(document.getElementById("update"));
-countRequests(document.getElementById("requests"), [bridge]);
+countRequests(document.getElementById("requests"), [bridge], translated);

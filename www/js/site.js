@@ -23,13 +23,16 @@ export function registerOffline(banner) {
 }
 
 /** Count every request the page and its workers make after the load event, and show it in `el`:
- *  how many, and how many went to another site (always 0). Workers report theirs through `bridges`. */
-export function countRequests(el, bridges = []) {
+ *  how many, and how many went to another site (always 0), in the language of the strings `translated`
+ *  resolves to (js/i18n.js; the page's own text stays until then). Workers report theirs through
+ *  `bridges`. The counts are also in `el`'s data-requests and data-foreign. */
+export function countRequests(el, bridges = [], translated = Promise.resolve(null)) {
+  let strings = null;
   const seen = { all: 0, foreign: 0 };
   // Requests that started before the load event are the page itself; entries can arrive later.
   const loadedAt = () => performance.getEntriesByType("navigation")[0]?.loadEventStart || Infinity;
   const show = () => {
-    el.textContent = `${seen.all} since this page loaded, ${seen.foreign} to any other site`;
+    if (strings) el.textContent = strings.t("privacy.count", { all: seen.all, foreign: seen.foreign });
     el.dataset.requests = String(seen.all);
     el.dataset.foreign = String(seen.foreign);
   };
@@ -42,4 +45,5 @@ export function countRequests(el, bridges = []) {
     .observe({ type: "resource", buffered: true });
   for (const b of bridges) b.onnet = add;
   show();
+  translated.then((s) => { strings = s; show(); }).catch(() => {});
 }

@@ -9,6 +9,14 @@
 //   threshold  minimum face probability, 0.05 to 0.99 (default 0.6)
 //   cover      "solid" (default), "pixelate" or "blur";  shape: "ellipse" (default) or "box"
 //   autostart  present: ask for the camera at once instead of showing a Start button
+//   lang       the language of its buttons and messages, e.g. "fr" (default: the page's <html lang>,
+//              else the browser's languages; see www/i18n/)
+// Styling, for a campaign's colours and font: CSS custom properties set on the element or above it,
+//   --unseen-font (system-ui), --unseen-ink (#111: borders, pressed buttons), --unseen-paper (#fff:
+//   buttons), --unseen-accent (#1565c0: focus ring), --unseen-radius (.4rem), --unseen-stage (#222:
+//   the picture's background);
+// and parts for anything else: ::part(bar), ::part(button), ::part(start), ::part(stop),
+//   ::part(protect), ::part(canvas), ::part(status). embed.html shows both.
 // Events (bubbling, composed): "unseen:frame" with the same detail as the live page's event, and
 // "unseen:error" with { message }. Methods: start(), stop().
 //
@@ -18,36 +26,37 @@
 import { Bridge } from "./bridge.js";
 import { CameraError, cameraMessage, openCamera, stopCamera } from "./camera.js";
 import { drawFaces, unpackBoxes, unpackFaces } from "./overlay.js";
-import { SIMD_MESSAGE, paintBlurred, sendFrame, simdSupported } from "./live-core.js";
+import { missingFeature, paintBlurred, sendFrame } from "./live-core.js";
+import { Strings, chooseLanguage, loadStrings } from "./i18n.js";
 
 const SHEET = new CSSStyleSheet();
 SHEET.replaceSync(`
-  :host { display: block; max-width: 640px; font-family: system-ui, sans-serif; }
-  canvas { width: 100%; height: auto; background: #222; border-radius: .3rem; display: block; }
+  :host { display: block; max-width: 640px; font-family: var(--unseen-font, system-ui, sans-serif); }
+  canvas { width: 100%; height: auto; background: var(--unseen-stage, #222); border-radius: var(--unseen-radius, .4rem); display: block; }
   .bar { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: .5rem 0; }
-  button { font: inherit; padding: .45rem .9rem; border: 2px solid #111; background: #fff; border-radius: .4rem; cursor: pointer; }
-  button[aria-pressed="true"], button.primary { background: #111; color: #fff; }
-  button:focus-visible { outline: 3px solid #1565c0; outline-offset: 2px; }
+  button { font: inherit; padding: .45rem .9rem; border: 2px solid var(--unseen-ink, #111); background: var(--unseen-paper, #fff); color: var(--unseen-ink, #111); border-radius: var(--unseen-radius, .4rem); cursor: pointer; }
+  button[aria-pressed="true"], button.primary { background: var(--unseen-ink, #111); color: var(--unseen-paper, #fff); }
+  button:focus-visible { outline: 3px solid var(--unseen-accent, #1565c0); outline-offset: 2px; }
   .status { margin: 0; min-height: 1.4em; }
 `);
 
 const clamp = (v, lo, hi, fallback) => (Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : fallback);
 
 class UnseenCamera extends HTMLElement {
-  static observedAttributes = ["mode", "model", "threshold", "cover", "shape"];
+  static observedAttributes = ["mode", "model", "threshold", "cover", "shape", "lang"];
 
   constructor() {
     super();
     const root = this.attachShadow({ mode: "open" });
     root.adoptedStyleSheets = [SHEET];
     root.innerHTML = `
-      <div class="bar">
-        <button class="primary start" type="button">Start camera</button>
-        <button class="stop" type="button" hidden>Stop camera</button>
-        <button class="protect" type="button" aria-pressed="false">Protect faces</button>
+      <div class="bar" part="bar">
+        <button class="primary start" type="button" part="button start" data-i18n="live.start">Start camera</button>
+        <button class="stop" type="button" hidden part="button stop" data-i18n="live.stop">Stop camera</button>
+        <button class="protect" type="button" aria-pressed="false" part="button protect" data-i18n="live.protect">Protect faces</button>
       </div>
-      <canvas width="640" height="480" role="img" aria-label="What the camera sees, with the faces found"></canvas>
-      <p class="status" role="status" aria-live="polite">Nothing leaves this device.</p>
+      <canvas width="640" height="480" role="img" part="canvas" aria-label="What the camera sees, with the faces found" data-i18n-attr="aria-label=live.view"></canvas>
+      <p class="status" role="status" aria-live="polite" part="status" data-i18n="embed.nothing-leaves">Nothing leaves this device.</p>
       <video playsinline muted hidden></video>`;
     this.canvas = root.querySelector("canvas");
     this.video = root.querySelector("video");
@@ -61,6 +70,8 @@ class UnseenCamera extends HTMLElement {
     this.shownProtected = true;
     this.frameNumber = 0;
     this.lastCount = -1;
+    this.strings = new Strings("en", {}, {});
+    this.translated = Promise.resolve(this.strings);
     root.querySelector(".start").addEventListener("click", () => this.start());
     root.querySelector(".stop").addEventListener("click", () => this.stop());
     root.querySelector(".protect").addEventListener("click", () => {
@@ -82,7 +93,18 @@ class UnseenCamera extends HTMLElement {
     };
   }
 
+  /** The element's language: its lang attribute, else the page's, else the browser's. */
+  translate() {
+    const own = this.getAttribute("lang") ?? this.parentElement?.closest("[lang]")?.getAttribute("lang");
+    this.translated = loadStrings(chooseLanguage(own, navigator.languages)).then((strings) => {
+      this.strings = strings;
+      strings.apply(this.shadowRoot);
+      return strings;
+    }).catch(() => this.strings);
+  }
+
   connectedCallback() {
+    this.translate();
     this.syncButtons();
     if (this.hasAttribute("autostart")) this.start();
   }
@@ -94,6 +116,7 @@ class UnseenCamera extends HTMLElement {
   }
 
   attributeChangedCallback(name) {
+    if (name === "lang") { if (this.isConnected) this.translate(); return; }
     this.syncButtons();
     if (name === "mode" && this.protecting && !this.shownProtected) this.blur();
     if (name === "model") { this.loadedModel = null; if (this.protecting) this.blur(); return; }
@@ -123,29 +146,34 @@ class UnseenCamera extends HTMLElement {
     const want = this.settings;
     if (this.loadedModel === want.model) return;
     if (this.loading) return this.loading;
-    if (!simdSupported()) throw new Error(SIMD_MESSAGE);
-    this.say("Loading the face detector…");
+    const strings = await this.translated;
+    const missing = missingFeature();
+    if (missing) throw new Error(strings.t(missing));
+    this.say(strings.t("embed.loading"));
     this.loading = this.bridge.call("load", want)
-      .then(() => { this.loadedModel = want.model; this.say("Nothing leaves this device."); })
+      .then(() => { this.loadedModel = want.model; this.say(strings.t("embed.nothing-leaves")); })
       .finally(() => { this.loading = null; });
     return this.loading;
   }
 
   async start() {
     this.stop();
+    // Without what the detector needs, the camera is not asked for: one sentence says why.
+    const missing = missingFeature();
+    if (missing) { this.fail((await this.translated).t(missing)); return; }
     try {
       this.stream = await openCamera("user");
     } catch (e) {
-      this.fail(e instanceof CameraError ? e.message : cameraMessage("failed"));
+      this.fail(cameraMessage(await this.translated, e instanceof CameraError ? e.kind : "failed"));
       return;
     }
-    this.stream.getVideoTracks()[0]?.addEventListener("ended", () => { this.stop(); this.fail(cameraMessage("ended")); });
+    this.stream.getVideoTracks()[0]?.addEventListener("ended", () => { this.stop(); this.fail(cameraMessage(this.strings, "ended")); });
     this.video.srcObject = this.stream;
     await this.video.play().catch(() => {});
     this.syncButtons();
     this.bridge.call("reset").catch(() => {});
     this.blur();
-    this.ensureModel().catch((e) => this.fail(`The face detector could not be loaded: ${e.message}.`));
+    this.ensureModel().catch((e) => this.fail(this.strings.t("live.error.load", { reason: e.message })));
     this.loop();
   }
 
@@ -183,7 +211,7 @@ class UnseenCamera extends HTMLElement {
       if (!protect) drawFaces(ctx, faces, Math.max(1, width / 640));
       if (faces.length !== this.lastCount) {
         this.lastCount = faces.length;
-        this.say(`${faces.length} face${faces.length === 1 ? "" : "s"} found${protect ? ", covered" : ""}. Nothing leaves this device.`);
+        this.say(this.strings.plural(protect ? "embed.covered" : "embed.found", faces.length));
       }
       this.dispatchEvent(new CustomEvent("unseen:frame", {
         bubbles: true, composed: true,

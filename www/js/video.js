@@ -4,11 +4,15 @@
 // and checked before it is offered. Decoded frames are never kept: only boxes are.
 import { Bridge } from "./bridge.js";
 import { countRequests, registerOffline } from "./site.js";
+import { translatePage } from "./i18n.js";
 import {
   ALL_FORMATS, AudioSampleSink, AudioSampleSource, BlobSource, EncodedAudioPacketSource, EncodedPacketSink, Input,
   Mp4OutputFormat, Output, QUALITY_HIGH, StreamTarget, VideoSample, VideoSampleSink, VideoSampleSource,
   WebMOutputFormat, canEncodeAudio, canEncodeVideo,
 } from "../vendor/mediabunny.min.mjs";
+
+// The page in the visitor's language (js/i18n.js); its messages are still in English.
+const translated = translatePage().catch(() => null);
 
 const $ = (id) => document.getElementById(id);
 /** Files larger than this are refused before they are read (the covered copy is built in memory). */
@@ -625,4 +629,4 @@ drop.ondrop = (e) => {
 
 for (const w of workers) w.onfail = (e) => { if (job) { job.cancelled = true; say(`The face detector stopped (${e.message}); choose the video again.`); } };
 registerOffline($("update"));
-countRequests($("requests"), workers);
+countRequests($("requests"), workers, translated);

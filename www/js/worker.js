@@ -6,7 +6,7 @@ import { download } from "./download.js";
 import { serveOps } from "./serve-ops.js";
 
 /** The wasm package's exports, once the first load has brought it. */
-let LiveSession, holdBackFrames;
+let LiveSession;
 
 const MODELS = {
   short: new URL("../models/face_detection_front_128x128.onnx", import.meta.url),
@@ -29,7 +29,7 @@ let ctx = null;
 const ops = {
   async load({ model, threshold, overlap, style, shape, maskScale }, id) {
     let wasm;
-    ({ LiveSession, holdBackFrames, instance: wasm } = await loadWasm());
+    ({ LiveSession, instance: wasm } = await loadWasm());
     // For the bench's long run: how much memory the wasm instance holds.
     self.wasmMemoryBytes = () => wasm.memory.buffer.byteLength;
     const bytes = await download(MODELS[model] ?? MODELS.short, (progress) => postMessage({ id, progress }));
@@ -77,9 +77,10 @@ const ops = {
     bitmap.close();
     const rgba = new Uint8Array(ctx.getImageData(0, 0, width, height).data.buffer);
     const started = performance.now();
-    // A camera view runs a few frames late in protect mode, so a face entering from the edge is
-    // covered from its first frame; a still picture is shown at once.
-    const faces = session.process(rgba, width, height, now, protect, still ? 0 : holdBackFrames());
+    // A camera view runs 133 ms late in protect mode (as many frames as that is at the rate frames
+    // are processed), so a face entering from the edge is covered from its first frame; a still
+    // picture is shown at once.
+    const faces = session.process(rgba, width, height, now, protect, still ? 0 : session.holdBackFor(now));
     const inferenceMs = performance.now() - started;
     const reply = {
       rgba, width, height, faces, covered: session.covered(), inferenceMs, waiting: session.waiting,
