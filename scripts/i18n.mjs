@@ -8,13 +8,13 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { squeeze } from "../www/js/i18n.js";
 
 export const WWW = join(dirname(fileURLToPath(import.meta.url)), "..", "www");
 export const PAGES = readdirSync(WWW).filter((f) => f.endsWith(".html")).sort();
 
 const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#39;": "'", "&nbsp;": "\u00a0" };
 const decode = (s) => s.replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (m) => ENTITIES[m]);
-const squeeze = (s) => s.replace(/\s+/g, " ").trim();
 
 /** The English strings of one page's marked elements: key → string. */
 export function htmlStrings(html) {

@@ -26,6 +26,10 @@ test("Firefox: the demo picture and the camera", { timeout: 180_000 }, async () 
     // through the detector.
     await page.waitForFunction(() => Number(document.getElementById("fps").textContent) > 0, { timeout: 120_000 });
     assert.equal(await page.$eval("#message", (e) => e.hidden), true, "no camera error");
+    // In French.
+    await page.goto(`${ff.origin}/index.html?lang=fr`);
+    await page.waitForFunction(() => document.documentElement.lang === "fr", { timeout: 30_000 });
+    assert.equal(await page.$eval("#start", (e) => e.textContent), "Démarrer la caméra");
     assert.deepEqual(ff.errors, []);
     assert.deepEqual(ff.foreignRequests(), []);
   } finally {

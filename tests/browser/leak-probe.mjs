@@ -97,29 +97,17 @@ export function leakProbe(truth) {
   const faceBoxes = (index) => truth.frames[index].faces.map((f) => ({ f, box: boxOf(f) })).filter(({ box }) => box.w >= BLOCK && box.h >= BLOCK);
   const grab = (ctx, index) => faceBoxes(index).map(({ box }) => ctx.getImageData(box.x0, box.y0, box.w, box.h).data);
 
-  function blurred(ctx) {
-    // The fallback is a 12-cell picture stretched and blurred: neighbouring pixels barely differ,
-    // anywhere. A frame mostly under solid covers differs little on average too, but has sharp edges
-    // (a cover's, a face's), so it is not taken for the fallback and is checked for faces.
-    const d = ctx.getImageData(0, 0, W, H).data;
-    let sum = 0, n = 0, most = 0;
-    for (let y = 0; y < H; y += 3) for (let x = 0; x + 1 < W; x += 3) {
-      const i = (y * W + x) * 4;
-      const diff = Math.abs(luma(d, i) - luma(d, i + 4));
-      sum += diff; n++;
-      if (diff > most) most = diff;
-    }
-    return sum / n < 1.5 && most < 16;
-  }
-
   const paintTimes = [];
-  function onPaint(ctx) {
+  /** One paint of the view. `fromTiny`: it was drawn from a picture of at most 32×32 pixels (the
+   *  blurred fallback is drawn from one of 12 cells across), which cannot show a face. A frame
+   *  mostly under solid covers may look as flat, so flatness alone is not taken for the fallback. */
+  function onPaint(ctx, fromTiny) {
     counts.paints++;
     paintTimes.push(performance.now());
     if (paintTimes.length > 120) paintTimes.shift();
     const index = decode(ctx);
     if (index === null) {
-      if (blurred(ctx)) counts.blurred++;
+      if (fromTiny) counts.blurred++;
       else if (recent.length > 0 && recent.every((i) => leakedBlocks(i, grab(ctx, i), camera.get(i), 0).blocks === 0)) counts.hidden++;
       else { counts.unreadable++; unreadable.push(ctx.canvas.toDataURL("image/png")); }
       return;
@@ -140,7 +128,9 @@ export function leakProbe(truth) {
     CanvasRenderingContext2D.prototype[name] = function (...args) {
       const r = original.apply(this, args);
       const shown = this.canvas.id === "view" || this.canvas.getRootNode?.()?.host?.localName === "unseen-camera";
-      if (shown && window.__leakProbe.on) onPaint(this);
+      const source = name === "drawImage" ? args[0] : null;
+      const fromTiny = Boolean(source && (source.width ?? 0) * (source.height ?? 0) <= 32 * 32);
+      if (shown && window.__leakProbe.on) onPaint(this, fromTiny);
       return r;
     };
   }

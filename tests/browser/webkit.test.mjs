@@ -24,6 +24,10 @@ test("WebKit: the demo picture and the camera", { timeout: 240_000 }, async () =
     // detector.
     await wk.waitFor("return Number(document.getElementById('fps').textContent) > 0", 120_000);
     assert.equal(await wk.run("return document.getElementById('message').hidden"), true, "no camera error");
+    // In French.
+    await wk.open("index.html?lang=fr");
+    await wk.waitFor("return document.documentElement.lang === 'fr'", 30_000);
+    assert.equal(await wk.run("return document.getElementById('start').textContent"), "Démarrer la caméra");
     assert.deepEqual(await wk.errors(), []);
   } finally {
     await wk.close();

@@ -13,6 +13,9 @@ export const LANGUAGES = ["en", "fr"];
 
 const cache = new Map();
 
+/** Text as a page shows it: runs of white space as one space, none at the ends. */
+export const squeeze = (s) => s.replace(/\s+/g, " ").trim();
+
 /** The language to use: `?lang=` if the site has it, else the first of the browser's languages that
  *  it has (by primary subtag: fr-CA is fr), else English. */
 export function chooseLanguage(wanted = new URLSearchParams(globalThis.location?.search ?? "").get("lang"),
@@ -38,7 +41,8 @@ async function fetchStrings(lang) {
 export class Strings {
   constructor(lang, table, english) { this.lang = lang; this.table = table; this.english = english; }
 
-  /** The string `key`, with each {name} replaced by `vars[name]` (numbers formatted for the language). */
+  /** The string `key`, with each {name} replaced by `vars[name]` (numbers formatted for the language,
+   *  with its digit grouping: pass a pixel size as a string). */
   t(key, vars = {}) {
     const s = this.table[key] ?? this.english[key] ?? key;
     return s.replace(/\{(\w+)\}/g, (m, name) => {
@@ -68,7 +72,6 @@ export class Strings {
   /** Put the strings into every marked element under `root` (see the top of this file). An element
    *  whose text a script has changed meanwhile (a status line) keeps it. */
   apply(root) {
-    const squeeze = (s) => s.replace(/\s+/g, " ").trim();
     for (const el of root.querySelectorAll("[data-i18n]")) {
       const now = squeeze(el.textContent);
       const key = el.dataset.i18n;

@@ -3,11 +3,16 @@
 // with no metadata — each one read back and checked after saving. Pixels stay in this tab.
 import { Bridge } from "./bridge.js";
 import { countRequests, registerOffline } from "./site.js";
-import { translatePage } from "./i18n.js";
+import { Strings, translatePage } from "./i18n.js";
 import { zip } from "./zip.js";
+import { Review } from "./photo-review.js";
 
-// The page in the visitor's language (js/i18n.js); its messages are still in English.
-const translated = translatePage().catch(() => null);
+// The page in the visitor's language (js/i18n.js). Messages wait for the strings; the detector's own
+// sentences (a file it cannot read) stay in English.
+let strings = new Strings("en", {}, {});
+const translated = translatePage().then((s) => { strings = s; updateOverall(); return s; }).catch(() => strings);
+const tr = (key, vars) => strings.t(key, vars);
+const trn = (key, n, vars) => strings.plural(key, n, vars);
 
 const $ = (id) => document.getElementById(id);
 /** Previews (what the review shows) are at most this many pixels on their long side. */
@@ -49,7 +54,7 @@ function addFiles(fileList) {
   const files = [...fileList];
   if (!files.length) return;
   for (const file of files) {
-    const p = { key: nextKey++, file, name: file.name || "pasted-photo.png", status: "waiting", faces: [], manual: [], history: [], error: null };
+    const p = { key: nextKey++, file, name: file.name || "pasted-photo.png", status: "waiting", review: new Review(0, 0), error: null };
     photos.push(p);
     p.item = listItem(p);
     $("list").append(p.item);
@@ -73,12 +78,13 @@ async function processQueue() {
 }
 
 async function openPhoto(p) {
-  setStatus(p, "working", "Finding faces…");
+  await translated;
+  setStatus(p, "working", tr("photo.finding"));
   try {
     if (p.file.size > MAX_FILE_BYTES) {
-      throw new Error(`this file is ${(p.file.size / 1e6).toFixed(0)} MB; unseen opens photos up to ${MAX_FILE_BYTES / 1e6} MB`);
+      throw new Error(tr("photo.error.too-large", { mb: Math.round(p.file.size / 1e6), most: MAX_FILE_BYTES / 1e6 }));
     }
-    if (p.file.size === 0) throw new Error("the file is empty");
+    if (p.file.size === 0) throw new Error(tr("photo.error.empty"));
     const { smallFaces } = await loadDetector();
     $("small-faces").hidden = smallFaces;
     if (!smallFaces) loaded = null; // try the download again with the next photo
@@ -86,11 +92,12 @@ async function openPhoto(p) {
     p.bytes = new Uint8Array(await p.file.arrayBuffer());
     const r = await bridge.call("open", { key: p.key, bytes: p.bytes, previewSide: PREVIEW_SIDE });
     Object.assign(p, { width: r.width, height: r.height, metadata: r.metadata, previewWidth: r.previewWidth, previewHeight: r.previewHeight, detectMs: r.detectMs });
-    p.faces = [];
+    const faces = [];
     for (let i = 0; i + 17 <= r.faces.length; i += 17) {
       const [x, y, w, h, score] = r.faces.slice(i, i + 5);
-      p.faces.push({ x, y, w, h, score, uncovered: false });
+      faces.push({ x, y, w, h, score });
     }
+    p.review = new Review(r.width, r.height, faces);
     // Read, decode, turn upright, find faces, make the preview: published for the bench.
     p.item.dataset.openMs = String(Math.round(performance.now() - started));
     setStatus(p, "ready", facesText(p));
@@ -133,25 +140,21 @@ function setStatus(p, status, text) {
 }
 
 function visibleFaces(p) {
-  return p.faces.filter((f) => f.score >= settings.threshold);
+  return p.review.visible(settings.threshold);
 }
 
 function facesText(p) {
-  const faces = visibleFaces(p);
-  const open = faces.filter((f) => f.uncovered).length;
-  const n = faces.length;
-  let text = n === 0 ? "No faces found" : `${n} face${n === 1 ? "" : "s"} found`;
-  if (open) text += `, ${open} left uncovered`;
-  if (p.manual.length) text += `, ${p.manual.length} cover${p.manual.length === 1 ? "" : "s"} drawn`;
+  const { faces, open, drawn } = p.review.counts(settings.threshold);
+  let text = faces === 0 ? tr("photo.faces.none") : trn("photo.faces.found", faces);
+  if (open) text += trn("photo.faces.open", open);
+  if (drawn) text += trn("photo.faces.drawn", drawn);
   return text;
 }
 
 function updateOverall() {
   const done = photos.filter((p) => p.status === "ready" || p.status === "failed").length;
   const faces = photos.reduce((n, p) => n + (p.status === "ready" ? visibleFaces(p).length : 0), 0);
-  $("overall").textContent = photos.length
-    ? `${done} of ${photos.length} photo${photos.length === 1 ? "" : "s"} done; ${faces} face${faces === 1 ? "" : "s"} found.`
-    : "No photos yet.";
+  if (photos.length) $("overall").textContent = `${trn("photo.overall.done", photos.length, { done })} ${trn("photo.overall.faces", faces)}`;
   $("save-all").disabled = !photos.some((p) => p.status === "ready");
   for (const p of photos) if (p.status === "ready") p.item.querySelector(".photo-status").textContent = facesText(p);
 }
@@ -164,7 +167,7 @@ function select(p) {
   placingIndex = -1;
   for (const q of photos) q.item.classList.toggle("current", q === p);
   $("review").hidden = false;
-  $("review-title").textContent = `Review: ${p.name}`;
+  $("review-title").textContent = tr("photo.review", { name: p.name });
   $("saved").textContent = "";
   view.zoom = 1;
   view.cx = p.previewWidth / 2;
@@ -179,17 +182,14 @@ function refresh() {
   if (!p) return;
   renderFaceList(p);
   $("faces-summary").textContent = `${facesText(p)}.`;
-  $("undo").disabled = p.history.length === 0;
+  $("undo").disabled = !p.review.canUndo;
   updateOverall();
   renderPreview(p);
 }
 
 /** Boxes to cover, in full-size pixels: faces above the threshold not left uncovered, and drawn covers. */
 function coverBoxes(p) {
-  const boxes = [];
-  for (const f of visibleFaces(p)) if (!f.uncovered) boxes.push(f.x, f.y, f.w, f.h);
-  for (const m of p.manual) boxes.push(m.x, m.y, m.w, m.h);
-  return boxes;
+  return p.review.coverBoxes(settings.threshold);
 }
 
 let renderSeq = 0;
@@ -207,7 +207,7 @@ async function renderPreview(p) {
     $("canvas").dataset.rendered = String(seq);
     draw();
   } catch (e) {
-    if (seq === renderSeq) showMessage(`The preview could not be drawn: ${sentence(e)}`);
+    if (seq === renderSeq) showMessage(tr("photo.error.preview", { reason: sentence(e) }));
   }
 }
 
@@ -221,41 +221,30 @@ function renderFaceList(p) {
     box.type = "checkbox";
     box.checked = !f.uncovered;
     box.dataset.face = String(i);
-    box.addEventListener("change", () => { remember(p); f.uncovered = !box.checked; refresh(); });
-    label.append(box, ` Face ${i + 1} (${Math.round(f.score * 100)}%) — ${f.uncovered ? "left uncovered" : "covered"}`);
+    box.addEventListener("change", () => { p.review.setUncovered(f, !box.checked); refresh(); });
+    label.append(box, ` ${tr(f.uncovered ? "photo.face.open" : "photo.face.covered", { i: i + 1, score: strings.percent(f.score) })}`);
     li.append(label);
     list.append(li);
   });
-  p.manual.forEach((m, i) => {
+  p.review.manual.forEach((m, i) => {
     const li = document.createElement("li");
     const remove = document.createElement("button");
     remove.type = "button";
-    remove.textContent = `Remove drawn cover ${i + 1}`;
-    remove.addEventListener("click", () => { remember(p); p.manual.splice(i, 1); placingIndex = -1; refresh(); });
+    remove.textContent = tr("photo.remove-drawn", { i: i + 1 });
+    remove.addEventListener("click", () => { p.review.removeCover(i); placingIndex = -1; refresh(); });
     li.append(remove);
     list.append(li);
   });
   if (!list.children.length) {
     const li = document.createElement("li");
-    li.textContent = "No faces found at this threshold. Draw a cover over anything you want hidden.";
+    li.textContent = tr("photo.faces.none-here");
     list.append(li);
   }
 }
 
-/** Save the covers' state before a change, for undo. */
-function remember(p) {
-  p.history.push({ uncovered: p.faces.map((f) => f.uncovered), manual: p.manual.map((m) => ({ ...m })) });
-  if (p.history.length > 200) p.history.shift();
-}
-
 function undo() {
   placingIndex = -1;
-  const p = current;
-  const last = p?.history.pop();
-  if (!last) return;
-  p.faces.forEach((f, i) => { f.uncovered = last.uncovered[i]; });
-  p.manual = last.manual;
-  refresh();
+  if (current?.review.undo()) refresh();
 }
 
 function showMetadata(p) {
@@ -269,12 +258,13 @@ function showMetadata(p) {
     dd.textContent = value;
     dl.append(dt, dd);
   };
-  row("Size", `${p.width} × ${p.height} pixels (${(p.width * p.height / 1e6).toFixed(1)} megapixels)`);
-  if (m.make || m.model) row("Camera", [m.make, m.model].filter(Boolean).join(" "));
-  if (m.date) row("Taken", m.date);
-  if (m.gps) row("GPS position", `${m.gps[0].toFixed(5)}, ${m.gps[1].toFixed(5)} — where the photo was taken`);
-  if (m.software) row("Software", m.software);
-  row("Hidden blocks", m.blocks?.length ? m.blocks.join(", ") : "none");
+  const mp = strings.number(p.width * p.height / 1e6, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  row(tr("photo.meta.size"), tr("photo.meta.size.value", { width: String(p.width), height: String(p.height), mp }));
+  if (m.make || m.model) row(tr("photo.meta.camera"), [m.make, m.model].filter(Boolean).join(" "));
+  if (m.date) row(tr("photo.meta.taken"), m.date);
+  if (m.gps) row(tr("photo.meta.gps"), tr("photo.meta.gps.value", { lat: m.gps[0].toFixed(5), lon: m.gps[1].toFixed(5) }));
+  if (m.software) row(tr("photo.meta.software"), m.software);
+  row(tr("photo.meta.blocks"), m.blocks?.length ? m.blocks.join(", ") : tr("photo.meta.blocks.none"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,12 +312,12 @@ function draw() {
     ctx.strokeStyle = f.uncovered ? "#ff9100" : "#00e676";
     ctx.strokeRect(x, y, f.w * k, f.h * k);
     ctx.fillStyle = ctx.strokeStyle;
-    ctx.fillText(f.uncovered ? `${i + 1} uncovered` : String(i + 1), x, y - big);
+    ctx.fillText(f.uncovered ? tr("photo.canvas.uncovered", { i: i + 1 }) : String(i + 1), x, y - big);
   });
   ctx.setLineDash([]);
   ctx.strokeStyle = "#40c4ff";
-  for (const m of p.manual) ctx.strokeRect(L.ox + m.x * k, L.oy + m.y * k, m.w * k, m.h * k);
-  const placing = p.manual[placingIndex];
+  for (const m of p.review.manual) ctx.strokeRect(L.ox + m.x * k, L.oy + m.y * k, m.w * k, m.h * k);
+  const placing = p.review.manual[placingIndex];
   if (placing) {
     ctx.setLineDash([2 * big, 2 * big]);
     ctx.strokeStyle = "#ffffff";
@@ -384,27 +374,15 @@ function addCover() {
   const L = layout();
   const centre = toPhoto(L.cssWidth / 2, L.cssHeight / 2);
   const side = Math.min(p.width, p.height) * 0.15;
-  remember(p);
-  p.manual.push({ x: Math.max(0, centre.x - side / 2), y: Math.max(0, centre.y - side / 2), w: side, h: side });
-  placingIndex = p.manual.length - 1;
+  placingIndex = p.review.addCover({ x: Math.max(0, centre.x - side / 2), y: Math.max(0, centre.y - side / 2), w: side, h: side });
   refresh();
   $("canvas").focus();
-  $("faces-summary").textContent = "A cover was added in the middle of the view: move it with the arrow keys, resize it with Shift and the arrow keys, and press Enter when it is placed.";
+  $("faces-summary").textContent = tr("photo.cover-added");
 }
 
 /** Arrow keys move (with Shift: resize) the cover being placed, by 2% of the photo's short side. */
 function nudgeCover(dx, dy, resize) {
-  const p = current;
-  const m = p?.manual[placingIndex];
-  if (!m) return false;
-  const step = Math.max(1, Math.min(p.width, p.height) * 0.02);
-  if (resize) {
-    m.w = Math.min(p.width - m.x, Math.max(step, m.w + dx * step));
-    m.h = Math.min(p.height - m.y, Math.max(step, m.h + dy * step));
-  } else {
-    m.x = Math.min(p.width - m.w, Math.max(0, m.x + dx * step));
-    m.y = Math.min(p.height - m.h, Math.max(0, m.y + dy * step));
-  }
+  if (!current?.review.nudge(placingIndex, dx, dy, resize)) return false;
   refresh();
   return true;
 }
@@ -446,31 +424,15 @@ function onPointerUp(e) {
   if (!d || !current) return;
   const p = current;
   if (d.drawing) {
-    if (d.moved && d.rect.w >= 2 && d.rect.h >= 2) {
-      remember(p);
-      p.manual.push(d.rect);
-      refresh();
-    } else draw();
+    if (d.moved && p.review.addCover(d.rect) >= 0) refresh();
+    else draw();
     return;
   }
   if (d.moved) return;
   const { x, y } = toPhoto(canvasPoint(e).px, canvasPoint(e).py);
-  const inside = (b) => x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h;
-  const manual = p.manual.findIndex(inside);
-  if (manual >= 0) {
-    remember(p);
-    p.manual.splice(manual, 1);
-    placingIndex = -1;
-    refresh();
-    return;
-  }
-  // The smallest face under the pointer (faces in a crowd can nest).
-  const hit = visibleFaces(p).filter(inside).sort((a, b) => a.w * a.h - b.w * b.h)[0];
-  if (hit) {
-    remember(p);
-    hit.uncovered = !hit.uncovered;
-    refresh();
-  }
+  const changed = p.review.clickAt(x, y, settings.threshold);
+  if (changed === "cover") placingIndex = -1;
+  if (changed) refresh();
 }
 
 function setMode(m) {
@@ -499,10 +461,10 @@ async function saveCopy(p) {
   const r = await bridge.call("save", { bytes: p.bytes, boxes: coverBoxes(p), style: settings.style, shape: settings.shape, maskScale: settings.maskScale, format });
   const c = r.check;
   const problems = [];
-  if (c.blocks.length) problems.push(`it still carries ${c.blocks.join(", ")}`);
-  if (c.make || c.model || c.date || c.gps || c.software) problems.push("it still carries camera details");
-  if (c.width !== p.width || c.height !== p.height) problems.push(`it reads back as ${c.width}×${c.height}, not ${p.width}×${p.height}`);
-  if (problems.length) throw new Error(`the saved copy of ${p.name} failed its check (${problems.join("; ")}), so it was not saved`);
+  if (c.blocks.length) problems.push(tr("photo.check.blocks", { blocks: c.blocks.join(", ") }));
+  if (c.make || c.model || c.date || c.gps || c.software) problems.push(tr("photo.check.camera"));
+  if (c.width !== p.width || c.height !== p.height) problems.push(tr("photo.check.size", { width: String(c.width), height: String(c.height), wantWidth: String(p.width), wantHeight: String(p.height) }));
+  if (problems.length) throw new Error(tr("photo.check.failed", { name: p.name, problems: problems.join("; ") }));
   return { name: outputName(p, format), bytes: r.bytes, check: c };
 }
 
@@ -517,21 +479,20 @@ function offer(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-const CHECKED = "no EXIF, GPS, XMP, IPTC, ICC or comment block";
-
 async function saveCurrent() {
   const p = current;
   if (!p) return;
   const out = $("saved");
   out.dataset.verified = "";
-  out.textContent = "Saving…";
+  out.textContent = tr("photo.saving");
   try {
     const started = performance.now();
     const s = await saveCopy(p);
     out.dataset.saveMs = String(Math.round(performance.now() - started));
     const type = s.name.endsWith(".png") ? "image/png" : "image/jpeg";
     offer(new Blob([s.bytes], { type }), s.name);
-    out.textContent = `Saved ${s.name} (${(s.bytes.length / 1e6).toFixed(2)} MB). Read back after saving: ${s.check.width} × ${s.check.height} pixels, upright, ${CHECKED} — nothing hidden is left.`;
+    const mb = strings.number(s.bytes.length / 1e6, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    out.textContent = tr("photo.saved", { name: s.name, mb, width: String(s.check.width), height: String(s.check.height) });
     out.dataset.verified = "true";
   } catch (e) {
     out.textContent = sentence(e);
@@ -548,7 +509,7 @@ async function saveAll() {
   const used = new Set();
   try {
     for (const [i, p] of ready.entries()) {
-      out.textContent = `Saving ${i + 1} of ${ready.length}…`;
+      out.textContent = tr("photo.saving-n", { i: i + 1, n: ready.length });
       const s = await saveCopy(p);
       let name = s.name;
       for (let n = 2; used.has(name); n++) name = s.name.replace(/(\.[a-z]+)$/, `-${n}$1`);
@@ -556,7 +517,7 @@ async function saveAll() {
       files.push({ name, bytes: s.bytes });
     }
     offer(zip(files), "photos-redacted.zip");
-    out.textContent = `Saved photos-redacted.zip with ${files.length} photo${files.length === 1 ? "" : "s"}. Each was read back after saving: ${CHECKED}.`;
+    out.textContent = trn("photo.saved-zip", files.length);
     out.dataset.verified = "true";
   } catch (e) {
     out.textContent = sentence(e);
@@ -633,7 +594,7 @@ function wire() {
 
   $("threshold").addEventListener("input", (e) => {
     settings.threshold = Number(e.target.value);
-    $("threshold-out").textContent = `${Math.round(settings.threshold * 100)}%`;
+    $("threshold-out").textContent = strings.percent(settings.threshold);
     refresh();
   });
   $("style").addEventListener("change", (e) => {

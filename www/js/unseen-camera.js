@@ -70,6 +70,7 @@ class UnseenCamera extends HTMLElement {
     this.shownProtected = true;
     this.frameNumber = 0;
     this.lastCount = -1;
+    this.nextFrame = 0; // the pending video-frame (or animation-frame) callback of the loop
     this.strings = new Strings("en", {}, {});
     this.translated = Promise.resolve(this.strings);
     root.querySelector(".start").addEventListener("click", () => this.start());
@@ -147,8 +148,6 @@ class UnseenCamera extends HTMLElement {
     if (this.loadedModel === want.model) return;
     if (this.loading) return this.loading;
     const strings = await this.translated;
-    const missing = missingFeature();
-    if (missing) throw new Error(strings.t(missing));
     this.say(strings.t("embed.loading"));
     this.loading = this.bridge.call("load", want)
       .then(() => { this.loadedModel = want.model; this.say(strings.t("embed.nothing-leaves")); })
@@ -184,12 +183,19 @@ class UnseenCamera extends HTMLElement {
     this.syncButtons();
   }
 
+  /** One turn of the frame loop. Safe to call again: the callback already waiting is replaced, so
+   *  there is only ever one loop (as on the live page). */
   loop() {
     if (!this.stream || !this.isConnected) return;
     if (this.protecting && !this.shownProtected) this.blur();
     this.processFrame();
-    if (this.video.requestVideoFrameCallback) this.video.requestVideoFrameCallback(() => this.loop());
-    else requestAnimationFrame(() => this.loop());
+    if (this.video.requestVideoFrameCallback) {
+      if (this.nextFrame) this.video.cancelVideoFrameCallback(this.nextFrame);
+      this.nextFrame = this.video.requestVideoFrameCallback(() => { this.nextFrame = 0; this.loop(); });
+    } else {
+      cancelAnimationFrame(this.nextFrame);
+      this.nextFrame = requestAnimationFrame(() => { this.nextFrame = 0; this.loop(); });
+    }
   }
 
   async processFrame() {

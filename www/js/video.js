@@ -4,15 +4,18 @@
 // and checked before it is offered. Decoded frames are never kept: only boxes are.
 import { Bridge } from "./bridge.js";
 import { countRequests, registerOffline } from "./site.js";
-import { translatePage } from "./i18n.js";
+import { Strings, translatePage } from "./i18n.js";
 import {
   ALL_FORMATS, AudioSampleSink, AudioSampleSource, BlobSource, EncodedAudioPacketSource, EncodedPacketSink, Input,
   Mp4OutputFormat, Output, QUALITY_HIGH, StreamTarget, VideoSample, VideoSampleSink, VideoSampleSource,
   WebMOutputFormat, canEncodeAudio, canEncodeVideo,
 } from "../vendor/mediabunny.min.mjs";
 
-// The page in the visitor's language (js/i18n.js); its messages are still in English.
-const translated = translatePage().catch(() => null);
+// The page in the visitor's language (js/i18n.js). Messages wait for the strings; the detector's own
+// sentences stay in English.
+let strings = new Strings("en", {}, {});
+const translated = translatePage().then((s) => { strings = s; return s; }).catch(() => strings);
+const tr = (key, vars) => strings.t(key, vars);
 
 const $ = (id) => document.getElementById(id);
 /** Files larger than this are refused before they are read (the covered copy is built in memory). */
@@ -41,10 +44,12 @@ function say(text) {
 }
 
 function fmtTime(seconds) {
-  if (!Number.isFinite(seconds)) return "unknown";
+  if (!Number.isFinite(seconds)) return tr("video.unknown");
   const m = Math.floor(seconds / 60);
   const s = seconds - 60 * m;
-  return m ? `${m} min ${s.toFixed(0)} s` : `${s.toFixed(1)} s`;
+  return m
+    ? tr("video.time.min", { m, s: strings.number(s, { maximumFractionDigits: 0 }) })
+    : tr("video.time.s", { s: strings.number(s, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) });
 }
 
 function fact(dl, term, value) {
@@ -85,18 +90,18 @@ function describeTags(tags) {
   const out = [];
   const pick = (...keys) => keys.map((k) => atomText(raw[k])).find((v) => v);
   const location = pick("©xyz", "com.apple.quicktime.location.ISO6709", "location") || loci(raw.loci);
-  if (location) out.push(["Location (GPS)", location]);
+  if (location) out.push([tr("video.tag.location"), location]);
   const date = tags.date ?? tags.created;
-  if (date) out.push(["Date", date.toISOString().slice(0, 19).replace("T", " ")]);
+  if (date) out.push([tr("video.tag.date"), date.toISOString().slice(0, 19).replace("T", " ")]);
   const make = pick("©mak", "com.apple.quicktime.make", "make");
-  if (make) out.push(["Device make", make]);
+  if (make) out.push([tr("video.tag.make"), make]);
   const model = pick("©mod", "com.apple.quicktime.model", "model");
-  if (model) out.push(["Device model", model]);
-  if (tags.title) out.push(["Title", tags.title]);
+  if (model) out.push([tr("video.tag.model"), model]);
+  if (tags.title) out.push([tr("video.tag.title"), tags.title]);
   const known = new Set(["©xyz", "com.apple.quicktime.location.ISO6709", "location", "©mak", "com.apple.quicktime.make", "make",
     "©mod", "com.apple.quicktime.model", "model", "©nam", "title", "©day", "date", "TITLE", "DATE", "loci"]);
   const others = Object.keys(raw).filter((k) => !known.has(k));
-  if (others.length) out.push(["Other tags", others.join(", ")]);
+  if (others.length) out.push([tr("video.tag.others"), others.join(", ")]);
   return out;
 }
 
@@ -175,40 +180,42 @@ class Pieces {
 /** The sentence for a video this browser cannot decode. */
 function cannotDecode(codec) {
   if (codec === "hevc") {
-    return "This video is HEVC (H.265), which this browser cannot decode: on an iPhone, set Settings › Camera › Formats › Most Compatible and film again, or use the unseen command-line tool, which reads HEVC.";
+    return tr("video.error.hevc");
   }
-  return `This browser cannot decode this video's ${codec ?? "unknown"} pictures: try another browser, or the unseen command-line tool.`;
+  return tr("video.error.codec", { codec: codec ?? tr("video.unknown") });
 }
 
 /** Read the file's facts and show them; throws one sentence if it cannot be worked on here. */
 async function open(file) {
-  if (file.size > MAX_FILE_BYTES) throw new Error("This video is larger than 4 GB, more than this page can hold; use the unseen command-line tool.");
+  if (file.size > MAX_FILE_BYTES) throw new Error(tr("video.error.too-large"));
   const input = new Input({ source: new BlobSource(file), formats: ALL_FORMATS });
   let track;
   try {
     track = await input.getPrimaryVideoTrack();
   } catch {
-    throw new Error("This is not a video this page can read (MP4, MOV or WebM).");
+    throw new Error(tr("video.error.not-video"));
   }
-  if (!track) throw new Error("This file has no video in it.");
+  if (!track) throw new Error(tr("video.error.no-video"));
   const [duration, stats, audio, tags, format] = await Promise.all([
     input.computeDuration(), track.computePacketStats(), input.getPrimaryAudioTrack(), input.getMetadataTags().catch(() => ({})), input.getFormat(),
   ]);
   const width = track.codedWidth;
   const height = track.codedHeight;
-  if (!width || !height || width * height > MAX_PIXELS) throw new Error("This video's pictures are larger than 8K (7680×4320), more than unseen accepts.");
+  if (!width || !height || width * height > MAX_PIXELS) throw new Error(tr("video.error.too-big"));
   $("facts").replaceChildren();
-  fact($("facts"), "Duration", fmtTime(duration));
-  fact($("facts"), "Size", `${(file.size / 1e6).toFixed(1)} MB`);
-  fact($("facts"), "Picture", `${track.displayWidth}×${track.displayHeight}${track.rotation ? `, stored turned ${track.rotation}°` : ""}, ${stats.averagePacketRate.toFixed(2)} frames a second`);
-  fact($("facts"), "Codec", `${track.codec ?? "unknown"}${audio ? `; sound: ${audio.codec ?? "unknown"}` : "; no sound"} (${format.name})`);
+  const unknown = tr("video.unknown");
+  const fps = strings.number(stats.averagePacketRate, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  fact($("facts"), tr("video.fact.duration"), fmtTime(duration));
+  fact($("facts"), tr("video.fact.size"), tr("video.mb", { mb: strings.number(file.size / 1e6, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) }));
+  fact($("facts"), tr("video.fact.picture"), tr(track.rotation ? "video.picture.turned" : "video.picture", { width: String(track.displayWidth), height: String(track.displayHeight), rotation: track.rotation, fps }));
+  fact($("facts"), tr("video.fact.codec"), tr(audio ? "video.codec.sound" : "video.codec.silent", { codec: track.codec ?? unknown, sound: audio?.codec ?? unknown, format: format.name }));
   $("carries").replaceChildren();
   await loadWorkers();
   const created = /mp4|quicktime|mov/i.test(format.name) ? await creationTime(file) : null;
   if (created) tags.created = created;
   const carried = describeTags(tags);
   for (const [k, v] of carried) fact($("carries"), k, v);
-  if (!carried.length) fact($("carries"), "Tags", "none");
+  if (!carried.length) fact($("carries"), tr("video.tags"), tr("video.tags.none"));
   $("about").hidden = false;
   if (!(await track.canDecode())) throw new Error(cannotDecode(track.codec));
   return { file, input, track, audio, width, height, rotation: track.rotation, fps: stats.averagePacketRate, frames: stats.packetCount, duration, formatName: format.name };
@@ -219,7 +226,8 @@ function progress(stage, done, total, started) {
   $("progress").value = total ? Math.min(1, done / total) : 0;
   const elapsed = (performance.now() - started) / 1000;
   const left = done > 0 && total ? (elapsed / done) * (total - done) : NaN;
-  $("progress-text").textContent = total ? `${Math.round((100 * done) / total)} %${Number.isFinite(left) ? `, about ${fmtTime(left)} left` : ""}` : "";
+  const share = strings.percent(done / total);
+  $("progress-text").textContent = total ? (Number.isFinite(left) ? tr("video.progress.left", { share, left: fmtTime(left) }) : share) : "";
 }
 
 /** A stored frame's RGBA pixels. */
@@ -240,7 +248,7 @@ async function pixels(sample, width, height) {
 }
 
 async function loadWorkers() {
-  $("stage").textContent = "Loading the face detectors";
+  $("stage").textContent = tr("video.stage.load");
   await Promise.all(workers.map((w) => w.call("load", {}, {
     onprogress: ({ loaded, total }) => { if (total) $("progress").value = loaded / total; },
   })));
@@ -269,12 +277,12 @@ async function findFaces(v) {
     }
     busy[w]++;
     const call = workers[w].call("faces", { rgba, width: v.width, height: v.height, rotation: v.rotation, index: i }, { transfer: [rgba] })
-      .then((found) => { boxes[i] = found; done++; progress("Finding faces", done, v.frames, started); })
+      .then((found) => { boxes[i] = found; done++; progress(tr("video.stage.find"), done, v.frames, started); })
       .finally(() => { busy[w]--; pending.delete(call); });
     pending.add(call);
   }
   await Promise.all(pending);
-  if (!timestamps.length) throw new Error("This video has no pictures that this browser could decode.");
+  if (!timestamps.length) throw new Error(tr("video.error.no-pictures"));
   return { timestamps, boxes };
 }
 
@@ -319,7 +327,7 @@ async function encode(v, found) {
       };
     } else {
       const target = container === "webm" ? "opus" : "aac";
-      if (!(await canEncodeAudio(target))) throw new Error(`This browser cannot write this video's sound into ${container.toUpperCase()}; tick "Remove sound", or use the unseen command-line tool.`);
+      if (!(await canEncodeAudio(target))) throw new Error(tr("video.error.sound", { container: container.toUpperCase() }));
       const source = new AudioSampleSource({ codec: target, quality: QUALITY_HIGH });
       output.addAudioTrack(source);
       sound = async () => {
@@ -350,7 +358,7 @@ async function encode(v, found) {
       await video.add(out);
       out.close();
       painted++;
-      progress("Covering and encoding", painted, found.timestamps.length, started);
+      progress(tr("video.stage.cover"), painted, found.timestamps.length, started);
     }
     video.close();
   };
@@ -369,34 +377,34 @@ async function encode(v, found) {
 /** The MP4 writer stamps the time of saving into the file and track headers: set them to 0. */
 async function clearTimes(pieces) {
   const found = await moovOf(async (at, n) => pieces.read(at, n), pieces.size);
-  if (!found) throw new Error("The saved video has no index; it was not offered.");
+  if (!found) throw new Error(tr("video.error.no-index"));
   const { moov, left } = await painter.call("clearTimes", { moov: found.bytes.buffer }, { transfer: [found.bytes.buffer] });
   pieces.write(new Uint8Array(moov), found.start);
-  if (left.some((t) => t !== 0)) throw new Error("The saved video still carried a date; it was not offered.");
+  if (left.some((t) => t !== 0)) throw new Error(tr("video.error.dated"));
 }
 
 /** Read the covered copy back: frames, duration, shown size, sound and tags; throws one sentence. */
 async function check(v, out) {
   const input = new Input({ source: new BlobSource(out.blob), formats: ALL_FORMATS });
   const track = await input.getPrimaryVideoTrack();
-  if (!track) throw new Error("The saved video has no pictures; it was not offered.");
+  if (!track) throw new Error(tr("video.error.saved-empty"));
   const [stats, duration, audio, tags] = await Promise.all([
     track.computePacketStats(), input.computeDuration(), input.getPrimaryAudioTrack(), input.getMetadataTags(),
   ]);
   const problems = [];
-  if (stats.packetCount !== out.painted) problems.push(`it has ${stats.packetCount} frames, not ${out.painted}`);
-  if (track.displayWidth !== v.track.displayWidth || track.displayHeight !== v.track.displayHeight) problems.push("it is shown at another size");
-  if (Math.abs(duration - v.duration) > 1.5 / (v.fps || 30) + 0.05) problems.push(`it lasts ${duration.toFixed(2)} s, not ${v.duration.toFixed(2)} s`);
+  if (stats.packetCount !== out.painted) problems.push(tr("video.check.frames", { got: stats.packetCount, want: out.painted }));
+  if (track.displayWidth !== v.track.displayWidth || track.displayHeight !== v.track.displayHeight) problems.push(tr("video.check.size"));
+  if (Math.abs(duration - v.duration) > 1.5 / (v.fps || 30) + 0.05) problems.push(tr("video.check.duration", { got: duration.toFixed(2), want: v.duration.toFixed(2) }));
   const wantSound = Boolean(v.audio) && !$("no-sound").checked;
-  if (wantSound !== Boolean(audio)) problems.push(wantSound ? "its sound is missing" : "it still has sound");
+  if (wantSound !== Boolean(audio)) problems.push(tr(wantSound ? "video.check.no-sound" : "video.check.sound"));
   const left = describeTags(tags);
-  if (left.length) problems.push(`it still carries ${left.map(([k]) => k.toLowerCase()).join(", ")}`);
+  if (left.length) problems.push(tr("video.check.tags", { tags: left.map(([k]) => k.toLowerCase()).join(", ") }));
   if (out.container === "mp4") {
     const found = await moovOf(async (at, n) => out.pieces.read(at, n), out.pieces.size);
     const times = found ? await painter.call("times", { moov: found.bytes.buffer }, { transfer: [found.bytes.buffer] }) : [1];
-    if (times.some((t) => t !== 0)) problems.push("it still carries a date");
+    if (times.some((t) => t !== 0)) problems.push(tr("video.check.date"));
   }
-  if (problems.length) throw new Error(`The covered copy failed its check (${problems.join("; ")}); it was not offered.`);
+  if (problems.length) throw new Error(tr("video.check.failed", { problems: problems.join("; ") }));
   return { frames: stats.packetCount, duration, sound: Boolean(audio) };
 }
 
@@ -469,16 +477,16 @@ async function thumbnails(v, tracks) {
       sample.draw(ctx, x + w / 2 - side / 2, y + h / 2 - side / 2, side, side, -32, -32, 64, 64);
       sample.close();
     }
-    label.append(box, canvas, ` Face ${t.index + 1}: ${fmtTime(v.found.timestamps[t.first])} to ${fmtTime(v.found.timestamps[t.last])}`);
+    label.append(box, canvas, ` ${tr("video.face", { i: t.index + 1, from: fmtTime(v.found.timestamps[t.first]), to: fmtTime(v.found.timestamps[t.last]) })}`);
     li.append(label);
     list.append(li);
   }
   if (tracks.length > MAX_THUMBNAILS) {
     const li = document.createElement("li");
-    li.textContent = `and ${tracks.length - MAX_THUMBNAILS} more, all covered`;
+    li.textContent = tr("video.more", { n: tracks.length - MAX_THUMBNAILS });
     list.append(li);
   }
-  if (!tracks.length) list.append(Object.assign(document.createElement("li"), { textContent: "No faces were found. Check the video by eye, and draw covers where needed." }));
+  if (!tracks.length) list.append(Object.assign(document.createElement("li"), { textContent: tr("video.none") }));
 }
 
 function changed(v) {
@@ -526,16 +534,17 @@ function setUpDrawing(v) {
 /** Why this browser cannot work on videos here, in one sentence, or null. */
 function missingFeature() {
   if (typeof VideoDecoder === "undefined" || typeof VideoEncoder === "undefined") {
-    return "This browser cannot decode and encode video in a page (it has no WebCodecs): use a recent Chrome, Edge, Firefox or Safari, or the unseen command-line tool.";
+    return tr("video.error.webcodecs");
   }
   if (typeof OffscreenCanvas === "undefined") {
-    return "This browser lacks OffscreenCanvas, which this page needs to read video frames: use a recent Chrome, Edge, Firefox or Safari, or the unseen command-line tool.";
+    return tr("video.error.offscreen-canvas");
   }
   return null;
 }
 
 async function run(file) {
   if (job) job.cancelled = true;
+  await translated;
   say(null);
   const missing = missingFeature();
   if (missing) { say(missing); return; }
@@ -560,7 +569,7 @@ async function run(file) {
     showFrame(v, 0).catch(() => {});
     await produce(v);
     const seconds = (performance.now() - started) / 1000;
-    $("saved").textContent = `Ready: ${v.checked.frames} frames, ${fmtTime(v.checked.duration)}, ${v.tracks.length} ${v.tracks.length === 1 ? "face" : "faces"} followed, ${v.checked.sound ? "with" : "without"} sound, no tags; done in ${fmtTime(seconds)}.`;
+    $("saved").textContent = strings.plural(v.checked.sound ? "video.ready.sound" : "video.ready.silent", v.tracks.length, { frames: v.checked.frames, duration: fmtTime(v.checked.duration), took: fmtTime(seconds) });
   } catch (e) {
     if (!(e instanceof Cancelled) && job === v) say(e?.message ?? String(e));
   } finally {
@@ -586,7 +595,7 @@ $("apply").onclick = async () => {
   say(null);
   try {
     await produce(v);
-    $("saved").textContent = "The changes are applied: save the video again.";
+    $("saved").textContent = tr("video.applied");
   } catch (e) {
     if (!(e instanceof Cancelled)) say(e?.message ?? String(e));
   }
@@ -605,7 +614,7 @@ $("save").onclick = () => {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
-  $("saved").textContent = `Saved as ${name}.`;
+  $("saved").textContent = tr("video.saved", { name });
 };
 
 $("cancel").onclick = () => {
@@ -613,7 +622,7 @@ $("cancel").onclick = () => {
   job.cancelled = true;
   job.output?.cancel().catch(() => {});
   $("work").hidden = true;
-  say("Cancelled. Choose the video again to start over.");
+  say(tr("video.cancelled"));
 };
 
 $("file").onchange = () => { const f = $("file").files[0]; if (f) run(f); };
@@ -627,6 +636,6 @@ drop.ondrop = (e) => {
   if (f) run(f);
 };
 
-for (const w of workers) w.onfail = (e) => { if (job) { job.cancelled = true; say(`The face detector stopped (${e.message}); choose the video again.`); } };
+for (const w of workers) w.onfail = (e) => { if (job) { job.cancelled = true; say(tr("video.error.worker", { reason: e.message })); } };
 registerOffline($("update"));
 countRequests($("requests"), workers, translated);
