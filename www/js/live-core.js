@@ -1,6 +1,6 @@
-// What the live page and the <unseen-camera> element share: the check for what the detector needs, the fully blurred frame
-// shown whenever covered pixels are not ready (fail closed), and one frame's trip to the worker with
-// a watchdog that replaces a worker which stops answering.
+// What the live page and the <unseen-camera> element share: the check for what the detector needs,
+// the fully blurred frame shown whenever covered pixels are not ready (fail closed), and one frame's
+// trip to the worker with a watchdog that replaces a worker which stops answering.
 
 /** A frame taking longer than this means the worker hung: it is replaced. */
 export const WATCHDOG_MS = 3000;
@@ -14,12 +14,12 @@ function simdSupported() {
 }
 
 function moduleWorkersSupported() {
-  // A browser that knows module workers reads the options' `type` while building the worker; the
-  // data: URL never runs (the pages' CSP allows workers from the site only) and is not a request.
+  // A browser that knows module workers reads the options' `type` before it builds anything; the
+  // getter then throws, so no worker is made and nothing is fetched.
   let read = false;
   try {
-    new Worker("data:text/javascript,", { get type() { read = true; return "module"; } }).terminate();
-  } catch { /* blocked or unsupported: what matters is whether `type` was read */ }
+    new Worker("data:text/javascript,", { get type() { read = true; throw new Error("only asked"); } });
+  } catch { /* thrown by the getter, or no module workers: what matters is whether `type` was read */ }
   return read;
 }
 
