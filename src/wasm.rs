@@ -338,7 +338,7 @@ impl LiveSession {
     }
 
     /// How many frames to hold back for the frame taken at `nowMs`: [`holdBackMs`] at the rate
-    /// frames are being processed (3 to 8). Call once per camera frame, before `process`.
+    /// frames are being processed (4 to 8). Call once per camera frame, before `process`.
     #[wasm_bindgen(js_name = holdBackFor)]
     pub fn hold_back_for(&mut self, now_ms: f64) -> u32 {
         self.inner.hold_back_for(now_ms) as u32
