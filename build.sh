@@ -52,6 +52,11 @@ build() {
   # The built-in demo picture: NASA's astronaut portrait (public domain), from the test photos.
   scripts/fetch.sh testdata
   rm -f www/demo/astronaut.png
+  # dlib's face recognition network, from dlib's format to ONNX (the watchlist page and the faceprint
+  # example; never the live page or the CLI).
+  cargo run --quiet --release --example faceprint_model -- \
+    models/dlib_face_recognition_resnet_model_v1.dat models/dlib_face_recognition_resnet_model_v1.onnx
+  cp models/LICENSE-dlib-faceprint.txt www/models/
   # The models with float16 weights and the demo picture as a JPEG: half the download.
   cargo run --quiet --release --example site_assets -- models tests/data/fetched www
   # The video page reads and writes MP4 and WebM with Mediabunny (npm, pinned in package-lock.json),

@@ -1,6 +1,6 @@
 //! Build step for the site (run by `build.sh`): writes what the browser downloads, smaller than the
 //! sources it is made from.
-//! - Each model (BlazeFace's two, RetinaFace) with its weights stored as float16 (half the bytes; the engine widens them
+//! - Each model (BlazeFace's two, RetinaFace, dlib's face recognition network) with its weights stored as float16 (half the bytes; the engine widens them
 //!   back to float32 at load; `tests/engine.rs` checks the outputs stay with the originals').
 //! - The demo picture as a JPEG without metadata instead of a PNG.
 //!
@@ -12,10 +12,11 @@ use std::process::ExitCode;
 use unseen::engine::onnx;
 use unseen::image_io::{self, OutputFormat};
 
-const MODELS: [&str; 3] = [
+const MODELS: [&str; 4] = [
     "face_detection_front_128x128.onnx",
     "face_detection_back_256x256.onnx",
     "retinaface_mnet025.onnx",
+    "dlib_face_recognition_resnet_model_v1.onnx",
 ];
 
 fn run(models: &Path, photos: &Path, www: &Path) -> Result<(), String> {

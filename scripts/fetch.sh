@@ -43,6 +43,29 @@ pypi_wheel() { # pypi_wheel REQUIREMENT FILENAME SHA256 [pip options...] -> path
   echo "$whl"
 }
 
+pypi_sdist() { # pypi_sdist REQUIREMENT FILENAME SHA256 -> path of the source archive
+  local req="$1" name="$2" sum="$3"
+  local tgz="$cache/$name"
+  if [ ! -f "$tgz" ]; then
+    python3 -m pip --version >/dev/null 2>&1 || die "python3 with pip is needed to fetch $req"
+    python3 -m pip download --quiet --no-deps --no-binary=:all: -d "$cache" "$req" >&2 \
+      || die "pip download $req failed"
+  fi
+  check "$tgz" "$sum"
+  echo "$tgz"
+}
+
+debian_source() { # debian_source PATH SHA256 -> a source archive from Debian's archive, checked
+  local tarball="$cache/$(basename "$1")"
+  if [ ! -f "$tarball" ]; then
+    command -v curl >/dev/null || die "curl is needed to fetch $1 from Debian's archive"
+    curl -fsSL -o "$tarball.part" "http://deb.debian.org/debian/pool/main/$1" || die "could not fetch $1"
+    mv "$tarball.part" "$tarball"
+  fi
+  check "$tarball" "$2"
+  echo "$tarball"
+}
+
 unzip_to() { # unzip_to WHEEL DEST MEMBER:NAME:SHA256...
   local whl="$1" dest="$2"; shift 2
   local spec member name sum
@@ -93,6 +116,17 @@ with open(sys.argv[3], "wb") as out:
 PY
   fi
   check "$dest/retinaface_mnet025.onnx" b7a7acab55e104dce6f32cdfff929bd83946da5cd869b9e2e9bdffafd1b7e4a5
+  # dlib's face recognition network (Davis King; the weights are public domain, the package CC0),
+  # as shipped in face_recognition_models, for the watchlist page and the faceprint example only.
+  # build.sh converts it to ONNX (examples/faceprint_model.rs).
+  local sdist
+  sdist="$(pypi_sdist face_recognition_models==0.3.0 face_recognition_models-0.3.0.tar.gz b79bd200a88c87c9a9d446c990ae71c5a626d1f3730174e6d570157ff1d896cf)"
+  if [ ! -f "$dest/dlib_face_recognition_resnet_model_v1.dat" ] || [ ! -f "$dest/LICENSE-dlib-faceprint.txt" ]; then
+    tar -xzf "$sdist" -C "$dest" --strip-components=3 \
+      face_recognition_models-0.3.0/face_recognition_models/models/dlib_face_recognition_resnet_model_v1.dat
+    tar -xzOf "$sdist" face_recognition_models-0.3.0/LICENSE >"$dest/LICENSE-dlib-faceprint.txt"
+  fi
+  check "$dest/dlib_face_recognition_resnet_model_v1.dat" 55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30
 }
 
 testdata() {
@@ -129,6 +163,27 @@ testdata() {
   done
   mv "$tmp/package/LICENSE" "$dest/LICENSE-face-api-samples.txt"
   rm -rf "$tmp"
+  # People photographed several times, for the faceprint tests: dlib's examples/johns (five men, 11 photos
+  # each, already cut to dlib's 150x150 chip; Debian lists dlib's examples as public domain),
+  # from Debian's dlib source, and the face_recognition package's test photos (MIT).
+  local src
+  src="$(debian_source d/dlib/dlib_19.24+dfsg.orig.tar.bz2 66b4263822a2ff91a3e769e501c7d7927a13089e178c1427ec19cb0475823cf6)"
+  if [ ! -d "$dest/johns" ]; then
+    tmp="$(mktemp -d)"
+    tar -xjf "$src" -C "$tmp" dlib-19.24+dfsg/examples/johns
+    mv "$tmp/dlib-19.24+dfsg/examples/johns" "$dest/johns"
+    rm -rf "$tmp"
+  fi
+  [ "$(find "$dest/johns" -name '*.jpg' | wc -l)" = 55 ] || die "tests/data/fetched/johns is incomplete: remove it and fetch again"
+  sdist="$(pypi_sdist face_recognition==1.3.0 face_recognition-1.3.0.tar.gz 5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec)"
+  if [ ! -d "$dest/people" ]; then
+    tmp="$(mktemp -d)"
+    tar -xzf "$sdist" -C "$tmp" face_recognition-1.3.0/tests/test_images face_recognition-1.3.0/LICENSE
+    mkdir -p "$dest/people"
+    for i in obama.jpg obama2.jpg obama3.jpg biden.jpg; do mv "$tmp/face_recognition-1.3.0/tests/test_images/$i" "$dest/people/"; done
+    mv "$tmp/face_recognition-1.3.0/LICENSE" "$dest/people/LICENSE-face_recognition.txt"
+    rm -rf "$tmp"
+  fi
 }
 
 case "${1:-}" in

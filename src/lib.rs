@@ -5,6 +5,7 @@
 //! - [`engine`]: our own inference engine for small vision networks (ONNX reader, planner, runner,
 //!   SIMD kernels), knowing operators, never models;
 //! - [`detect`]: pixels to faces (BlazeFace, decoded as MediaPipe does);
+//! - [`faceprint`]: a face to the 128 numbers a recognition camera compares (watchlist page only);
 //! - [`metadata`]: what a file carries besides pixels (shown before export, checked after);
 //! - [`redact`]: faces to covered pixels;
 //! - [`track`]: faces over time, so a face missed for a moment stays covered;
@@ -17,6 +18,7 @@
 pub mod detect;
 pub mod engine;
 pub mod error;
+pub mod faceprint;
 pub mod frame;
 pub mod geometry;
 pub mod image_io;

@@ -591,6 +591,68 @@ pub fn max_pool(input: &[f32], shape: Shape, window: Window, out: &mut [f32], ou
     }
 }
 
+/// Mean of each window, over the values inside the picture (padding is not counted: ONNX's
+/// AveragePool with `count_include_pad = 0`).
+pub fn avg_pool(input: &[f32], shape: Shape, window: Window, out: &mut [f32], out_shape: Shape) {
+    let c = shape.c;
+    for oy in 0..out_shape.h {
+        let (y0, y1, _) = window.span(oy, window.pad_top, shape.h);
+        for ox in 0..out_shape.w {
+            let (x0, x1, _) = window.span(ox, window.pad_left, shape.w);
+            let dst = &mut out[(oy * out_shape.w + ox) * c..][..c];
+            dst.fill(0.0);
+            for iy in y0..y1 {
+                for ix in x0..x1 {
+                    let x = &input[(iy * shape.w + ix) * c..][..c];
+                    for (d, a) in dst.iter_mut().zip(x) {
+                        *d += a;
+                    }
+                }
+            }
+            let count = ((y1 - y0) * (x1 - x0)).max(1) as f32;
+            for d in dst.iter_mut() {
+                *d /= count;
+            }
+        }
+    }
+}
+
+/// Mean of each of the `c` channels over every pixel of `input` (GlobalAveragePool).
+pub fn mean(input: &[f32], c: usize, out: &mut [f32]) {
+    let out = &mut out[..c];
+    out.fill(0.0);
+    let mut pixels = 0usize;
+    for x in input.chunks_exact(c) {
+        for (d, a) in out.iter_mut().zip(x) {
+            *d += a;
+        }
+        pixels += 1;
+    }
+    let n = pixels.max(1) as f32;
+    for d in out.iter_mut() {
+        *d /= n;
+    }
+}
+
+/// `input` (of `shape`) placed in zeros of `out_shape`, its first value at row `at.0`, column `at.1`,
+/// channel `at.2` (a Pad with zeros; the planner checks it fits).
+pub fn pad(
+    input: &[f32],
+    shape: Shape,
+    out: &mut [f32],
+    out_shape: Shape,
+    at: (usize, usize, usize),
+) {
+    out[..out_shape.len()].fill(0.0);
+    for y in 0..shape.h {
+        for x in 0..shape.w {
+            let src = &input[(y * shape.w + x) * shape.c..][..shape.c];
+            let o = ((y + at.0) * out_shape.w + x + at.1) * out_shape.c + at.2;
+            out[o..o + shape.c].copy_from_slice(src);
+        }
+    }
+}
+
 /// `out = a + b` over `pixels` pixels, where `a` and `out` have `c` channels and `b` has `bc ≤ c`
 /// (the missing channels of `b` are zeros: a channel-padded skip connection).
 pub fn add(a: &[f32], b: &[f32], bc: usize, out: &mut [f32], c: usize, act: Act) {

@@ -195,6 +195,12 @@ impl<'g> Planner<'g> {
                     shape,
                     nchw: false,
                 }) => (*id, vec![shape.h, shape.w, shape.c]),
+                // Channels-first with one pixel (or one channel) is laid out as channels-last.
+                Some(Value::Tensor {
+                    id,
+                    shape,
+                    nchw: true,
+                }) if shape.pixels() == 1 || shape.c == 1 => (*id, vec![shape.c, shape.h, shape.w]),
                 _ => {
                     return Err(Error::Model(format!(
                         "its output {} is not a computed tensor",
@@ -407,6 +413,39 @@ impl<'g> Planner<'g> {
                     out_shape,
                 })
             }
+            "AveragePool" => {
+                let (input, shape) = self.nchw(node, 0)?;
+                let window = window(node)?;
+                let out_shape = out_shape(shape, window, node, shape.c)?;
+                if node.int("ceil_mode").unwrap_or(0) != 0 {
+                    return Err(unsupported("an AveragePool rounds up".into()));
+                }
+                let padded = node.ints("pads").is_some_and(|p| p.iter().any(|&v| v != 0));
+                if padded && node.int("count_include_pad").unwrap_or(0) != 0 {
+                    return Err(unsupported("an AveragePool counts its padding".into()));
+                }
+                self.push_picture(node, out_shape, |output| Step::AvgPool {
+                    input,
+                    output,
+                    shape,
+                    window,
+                    out_shape,
+                })
+            }
+            "GlobalAveragePool" => {
+                let (input, shape) = self.nchw(node, 0)?;
+                let out_shape = Shape {
+                    h: 1,
+                    w: 1,
+                    c: shape.c,
+                };
+                self.push_picture(node, out_shape, |output| Step::Mean {
+                    input,
+                    output,
+                    shape,
+                })
+            }
+            "Pad" => self.pad(node),
             "Shape" => {
                 let dims: Vec<i64> = match self.value(node, 0)? {
                     Value::Tensor {
@@ -997,6 +1036,64 @@ impl<'g> Planner<'g> {
 
     /// Add two tensors. When one was just computed by a 1×1 convolution and is read only here, the
     /// other becomes that convolution's residual; a zero-padded tensor adds its real channels only.
+    /// A Pad with zeros of a picture's channels, rows and columns, its pads an attribute (opset 10
+    /// and before) or a constant input (opset 11 on).
+    fn pad(&mut self, node: &'g Node) -> Result<()> {
+        let mode = match node.attributes.get("mode") {
+            None => "constant",
+            Some(Attribute::Text(t)) => t.as_str(),
+            Some(_) => "",
+        };
+        if mode != "constant" {
+            return Err(unsupported(format!("a Pad in mode {}", shown(mode))));
+        }
+        let zero_value = match node.inputs.get(2).filter(|n| !n.is_empty()) {
+            None => !matches!(node.attributes.get("value"), Some(Attribute::Float(v)) if *v != 0.0),
+            Some(name) => self.constant(name).is_some_and(|c| match &c.data {
+                ConstantData::Float(v) => v.iter().all(|&v| v == 0.0),
+                ConstantData::Int(v) => v.iter().all(|&v| v == 0),
+            }),
+        };
+        if !zero_value {
+            return Err(unsupported("a Pad with a value other than zero".into()));
+        }
+        let pads: Vec<i64> = match node.inputs.get(1).filter(|n| !n.is_empty()) {
+            Some(name) => self
+                .constant(name)
+                .and_then(Constant::ints)
+                .map(<[i64]>::to_vec)
+                .ok_or_else(|| unsupported("a Pad whose pads are computed".into()))?,
+            None => node.ints("pads").map(<[i64]>::to_vec).unwrap_or_default(),
+        };
+        let small = |v: i64| usize::try_from(v).ok().filter(|&v| v <= 4096);
+        let pads: Option<Vec<usize>> = pads.iter().map(|&v| small(v)).collect();
+        let Some([0, c0, h0, w0, 0, c1, h1, w1]) = pads.as_deref().map(|p| {
+            let mut a = [usize::MAX; 8];
+            if p.len() == 8 {
+                a.copy_from_slice(p);
+            }
+            a
+        }) else {
+            return Err(unsupported(
+                "a Pad that is not of a picture's channels, rows and columns by whole positive amounts"
+                    .into(),
+            ));
+        };
+        let (input, shape) = self.nchw(node, 0)?;
+        let out_shape = Shape {
+            h: shape.h + h0 + h1,
+            w: shape.w + w0 + w1,
+            c: shape.c + c0 + c1,
+        };
+        self.push_picture(node, out_shape, |output| Step::Pad {
+            input,
+            output,
+            shape,
+            out_shape,
+            at: (h0, w0, c0),
+        })
+    }
+
     fn add(&mut self, node: &'g Node) -> Result<()> {
         let operand = |value: Value| match value {
             Value::Tensor {

@@ -41,6 +41,28 @@ pub enum Step {
         window: Window,
         out_shape: Shape,
     },
+    /// Mean of each window (padding not counted).
+    AvgPool {
+        input: usize,
+        output: usize,
+        shape: Shape,
+        window: Window,
+        out_shape: Shape,
+    },
+    /// Mean of each channel over the whole picture.
+    Mean {
+        input: usize,
+        output: usize,
+        shape: Shape,
+    },
+    /// The input placed in zeros of `out_shape`, from row, column and channel `at`.
+    Pad {
+        input: usize,
+        output: usize,
+        shape: Shape,
+        out_shape: Shape,
+        at: (usize, usize, usize),
+    },
     /// `a + b`, where `b` may have fewer channels (the rest are zeros), then the activation.
     Add {
         a: usize,
@@ -92,6 +114,9 @@ impl Step {
             Step::Dense { output, .. }
             | Step::Depthwise { output, .. }
             | Step::MaxPool { output, .. }
+            | Step::AvgPool { output, .. }
+            | Step::Mean { output, .. }
+            | Step::Pad { output, .. }
             | Step::Add { output, .. }
             | Step::Activate { output, .. }
             | Step::PadChannels { output, .. }
@@ -112,6 +137,9 @@ impl Step {
             }
             Step::Depthwise { input, .. }
             | Step::MaxPool { input, .. }
+            | Step::AvgPool { input, .. }
+            | Step::Mean { input, .. }
+            | Step::Pad { input, .. }
             | Step::Activate { input, .. }
             | Step::PadChannels { input, .. }
             | Step::Resize { input, .. }
@@ -129,6 +157,8 @@ impl Step {
             Step::Dense { .. } => "k×k conv",
             Step::Depthwise { .. } => "depthwise",
             Step::MaxPool { .. } => "max pool",
+            Step::AvgPool { .. } | Step::Mean { .. } => "average pool",
+            Step::Pad { .. } => "pad",
             Step::Add { .. } => "add",
             Step::Activate { .. } => "activation",
             Step::PadChannels { .. } => "pad channels",
@@ -153,7 +183,12 @@ impl Step {
             } => 2.0 * (window.k * window.k) as f64 * n(out_shape),
             Step::MaxPool {
                 window, out_shape, ..
+            }
+            | Step::AvgPool {
+                window, out_shape, ..
             } => (window.k * window.k) as f64 * n(out_shape),
+            Step::Mean { shape, .. } => n(shape),
+            Step::Pad { .. } => 0.0,
             Step::Add { shape, .. } => n(shape),
             Step::Activate { len, .. } | Step::Softmax { len, .. } => *len as f64,
             Step::PadChannels { .. } | Step::Concat { .. } | Step::Resize { .. } => 0.0,
@@ -238,6 +273,29 @@ pub fn run_step(step: &mut Step, buffers: &mut [Vec<f32>], buffer_of: &[usize]) 
         } => {
             let y = &mut out[..out_shape.len()];
             kernels::max_pool(&buf(*input)[..shape.len()], *shape, *window, y, *out_shape);
+        }
+        Step::AvgPool {
+            input,
+            shape,
+            window,
+            out_shape,
+            ..
+        } => {
+            let y = &mut out[..out_shape.len()];
+            kernels::avg_pool(&buf(*input)[..shape.len()], *shape, *window, y, *out_shape);
+        }
+        Step::Mean { input, shape, .. } => {
+            kernels::mean(&buf(*input)[..shape.len()], shape.c, &mut out[..shape.c]);
+        }
+        Step::Pad {
+            input,
+            shape,
+            out_shape,
+            at,
+            ..
+        } => {
+            let x = &buf(*input)[..shape.len()];
+            kernels::pad(x, *shape, &mut out[..out_shape.len()], *out_shape, *at);
         }
         Step::Add {
             a,
