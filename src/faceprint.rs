@@ -20,25 +20,26 @@ pub const LEN: usize = 128;
 /// LFW's pairs).
 pub const THRESHOLD: f32 = 0.6;
 
-/// Where the eye centres, nose tip and mouth centre sit in dlib's chip: the means of the matching
-/// points of dlib's 68-point mean face (`get_face_chip_details`, points 36–41, 42–47, 30 and
-/// 48–67), with dlib's default padding of 0.25, at 150 pixels. Image left first.
+/// The least detection score of a face that gets a faceprint. Covering errs towards covering too
+/// much (the photo pipeline keeps faces from 0.5); matching must not match a patch of wall: on our
+/// photos real faces score 0.99 or more and the pipeline's false faces 0.6 to 0.87.
+pub const MIN_SCORE: f32 = 0.9;
+
+/// Where dlib's chip puts the eye centres, nose tip and mouth centre, image left first, as our
+/// detectors place them: the mean of the keypoints the photo pipeline finds on dlib's own 150×150
+/// chips (the 55 of `examples/johns`), made symmetric. dlib cuts its chips by its 68-point mean face
+/// (`get_face_chip_details`); the same points taken from that mean face (eyes 47.5 and 100.5 at
+/// 46.6, nose 76.6, mouth centre 105.4) put the mouth 4 pixels lower than our detectors see it.
 const TEMPLATE: [Point; 4] = [
+    Point { x: 46.24, y: 45.64 },
     Point {
-        x: 47.549,
-        y: 46.599,
+        x: 101.24,
+        y: 45.64,
     },
+    Point { x: 73.74, y: 77.33 },
     Point {
-        x: 100.476,
-        y: 46.599,
-    },
-    Point {
-        x: 74.013,
-        y: 76.562,
-    },
-    Point {
-        x: 74.013,
-        y: 105.422,
+        x: 73.74,
+        y: 101.19,
     },
 ];
 

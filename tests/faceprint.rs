@@ -177,44 +177,63 @@ fn engine_matches_tract() {
     }
 }
 
-/// What the network is for, on dlib's chips of five people: same person closer than 0.6,
-/// different people farther.
+/// What the network is for, through the whole pipeline (photo detector, alignment, network) as the
+/// checker runs it: five people photographed 11 times each (dlib's johns) and Obama three times
+/// beside Biden, each photo as it is and as degraded copies (a third of the light, JPEG quality 15,
+/// a quarter of the size each way). Same person closer than 0.6, different people farther.
 #[test]
 fn same_person_close_different_people_far() {
     let mut ours = printer();
-    let people: Vec<(String, Vec<[f32; LEN]>)> = johns()
+    let mut detector = PhotoDetector::new(models::FULL_RANGE, Some(models::RETINAFACE)).unwrap();
+    let mut photos: Vec<(String, Img)> = johns()
         .into_iter()
-        .map(|(n, imgs)| {
-            let prints = imgs
-                .iter()
-                .map(|i| ours.faceprint(&rgb(i)).unwrap())
-                .collect();
-            (n, prints)
-        })
+        .flat_map(|(n, imgs)| imgs.into_iter().step_by(2).map(move |i| (n.clone(), i)))
         .collect();
+    for (who, file) in [
+        ("obama", "obama.jpg"),
+        ("obama", "obama2.jpg"),
+        ("obama", "obama3.jpg"),
+        ("biden", "biden.jpg"),
+    ] {
+        photos.push((who.into(), common::load(&format!("people/{file}"))));
+    }
+    let mut prints: Vec<(String, usize, [f32; LEN])> = Vec::new();
+    for (k, (who, img)) in photos.iter().enumerate() {
+        let (w, h) = (img.width / 4, img.height / 4);
+        for version in [
+            img.clone(),
+            img.darkened(1.0 / 3.0),
+            img.jpeg_round_trip(15),
+            img.crop_resized(0, 0, img.width, img.height, w, h),
+        ] {
+            let faces = detector
+                .detect(version.frame(), DetectOptions::default())
+                .unwrap();
+            let face = faces
+                .iter()
+                .filter(|f| f.score >= faceprint::MIN_SCORE)
+                .max_by(|a, b| a.score.total_cmp(&b.score))
+                .unwrap_or_else(|| panic!("no face in a copy of {who}'s photo {k}"));
+            let print = ours.of_face(version.frame(), face).unwrap().unwrap();
+            prints.push((who.clone(), k, print));
+        }
+    }
     let (mut same, mut same_ok, mut diff, mut diff_ok) = (0, 0, 0, 0);
-    for (i, (_, a)) in people.iter().enumerate() {
-        for (j, (_, b)) in people.iter().enumerate().skip(i) {
-            for (k, x) in a.iter().enumerate() {
-                for (l, y) in b.iter().enumerate() {
-                    if i == j && l <= k {
-                        continue;
-                    }
-                    let d = faceprint::distance(x, y);
-                    if i == j {
-                        same += 1;
-                        same_ok += (d < faceprint::THRESHOLD) as usize;
-                    } else {
-                        diff += 1;
-                        diff_ok += (d >= faceprint::THRESHOLD) as usize;
-                    }
-                }
+    for (i, a) in prints.iter().enumerate() {
+        for b in &prints[i + 1..] {
+            let d = faceprint::distance(&a.2, &b.2);
+            if a.0 == b.0 {
+                same += 1;
+                same_ok += (d < faceprint::THRESHOLD) as usize;
+            } else {
+                diff += 1;
+                diff_ok += (d >= faceprint::THRESHOLD) as usize;
             }
         }
     }
     println!("same person: {same_ok}/{same} closer than 0.6; different: {diff_ok}/{diff} farther");
-    assert!(same_ok as f32 >= 0.95 * same as f32);
-    assert!(diff_ok as f32 >= 0.98 * diff as f32);
+    assert!(same_ok as f32 >= 0.97 * same as f32);
+    assert!(diff_ok as f32 >= 0.99 * diff as f32);
 }
 
 /// A model that is not a faceprint model is refused with a sentence.
@@ -237,4 +256,72 @@ fn refuses_other_models() {
         landmarks: [unseen::Point { x: 5.0, y: 5.0 }; 6],
     };
     assert_eq!(Alignment::of(&face), None, "keypoints all in one place");
+}
+
+/// The faceprint example, as the checker runs it: one JSON line per file, each face with its box,
+/// score and 128 numbers; a file it cannot read gets one sentence; the same person in two photos
+/// (and in a degraded copy) closer than 0.6, two people farther.
+#[test]
+fn example_prints_json_lines() {
+    let exe = root().join("target/release/examples/faceprint");
+    assert!(
+        exe.is_file(),
+        "cargo test --release builds the faceprint example"
+    );
+    let dir = std::env::temp_dir().join(format!("unseen-faceprint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let obama2 = common::load("people/obama2.jpg");
+    let dark = dir.join("obama2-dark.jpg");
+    std::fs::write(
+        &dark,
+        unseen::image_io::encode(
+            &obama2.darkened(0.33).rgba,
+            obama2.width,
+            obama2.height,
+            unseen::image_io::OutputFormat::Jpeg { quality: 15 },
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let junk = dir.join("junk.jpg");
+    std::fs::write(&junk, b"not a picture").unwrap();
+    let out = Command::new(&exe)
+        .arg(fetched("people/obama.jpg"))
+        .arg(&dark)
+        .arg(fetched("people/biden.jpg"))
+        .arg(&junk)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(!out.status.success(), "a file it cannot read fails the run");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    let prints: Vec<Vec<f32>> = lines[..3]
+        .iter()
+        .map(|l| {
+            assert_eq!(l.matches("\"faceprint\"").count(), 1, "one face: {l}");
+            for key in ["\"file\"", "\"x\"", "\"y\"", "\"w\"", "\"h\"", "\"score\""] {
+                assert!(l.contains(key), "{key} in {l}");
+            }
+            let numbers = &l[l.find("\"faceprint\": [").unwrap() + 14..l.rfind("]}]}").unwrap()];
+            numbers.split(", ").map(|v| v.parse().unwrap()).collect()
+        })
+        .collect();
+    assert!(prints.iter().all(|p| p.len() == LEN));
+    let d = |a: &[f32], b: &[f32]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y) * (x - y))
+            .sum::<f32>()
+            .sqrt()
+    };
+    assert!(d(&prints[0], &prints[1]) < 0.6, "Obama, two photos");
+    assert!(d(&prints[0], &prints[2]) > 0.6, "Obama and Biden");
+    assert!(d(&prints[1], &prints[2]) > 0.6, "Obama and Biden");
+    assert!(
+        lines[3].contains("\"error\": \"this is not an image"),
+        "{}",
+        lines[3]
+    );
 }
