@@ -141,7 +141,9 @@ pub fn chip(frame: Frame<'_>, alignment: Alignment) -> Vec<u8> {
                 for sx in 0..samples {
                     let cu = u as f32 - 0.5 + (sx as f32 + 0.5) * step;
                     let cv = v as f32 - 0.5 + (sy as f32 + 0.5) * step;
+                    // Far outside the picture is black, and stays a small number.
                     let (x, y) = alignment.map(cu, cv);
+                    let (x, y) = (x.clamp(-2.0, w as f32 + 1.0), y.clamp(-2.0, h as f32 + 1.0));
                     let (x0, y0) = (x.floor(), y.floor());
                     let (fx, fy) = (x - x0, y - y0);
                     let (x0, y0) = (x0 as isize, y0 as isize);

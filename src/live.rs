@@ -87,6 +87,8 @@ pub struct LivePipeline {
     spare: Vec<Vec<u8>>,
     /// The rate frames are being processed at, for [`LivePipeline::hold_back_for`].
     pacing: Pacing,
+    /// The faces found in the newest frame (whatever frame is returned), for the watchlist page.
+    newest: Vec<Face>,
 }
 
 /// The time between frames processed, smoothed, and the frames held back for it.
@@ -155,6 +157,7 @@ impl LivePipeline {
             waiting: false,
             spare: Vec::new(),
             pacing: Pacing::default(),
+            newest: Vec::new(),
         })
     }
 
@@ -237,6 +240,7 @@ impl LivePipeline {
             .filter(|f| f.score >= self.options.threshold)
             .copied()
             .collect();
+        self.newest.clone_from(&shown);
         // Tracks follow the faces in both modes, so switching protect on mid-stream covers at once.
         self.tracker.set_frame_size(width, height);
         let boxes: Vec<Rect> = found.iter().map(|f| f.rect).collect();
@@ -350,6 +354,12 @@ impl LivePipeline {
 
     /// Whether the last frame came back covered whole because no frame held back was ready yet: a
     /// page may show its own stand-in instead.
+    /// The faces found in the frame last passed to [`LivePipeline::process`], in its pixels, even when
+    /// the frame returned is an earlier one held back.
+    pub fn newest_faces(&self) -> &[Face] {
+        &self.newest
+    }
+
     pub fn waiting(&self) -> bool {
         self.waiting
     }

@@ -337,6 +337,13 @@ impl LiveSession {
         Ok(flatten(&faces))
     }
 
+    /// The faces found in the frame last passed to `process` (in protect mode, the faces of the newest
+    /// frame, not of the held-back frame returned); same layout as `process`.
+    #[wasm_bindgen(js_name = newestFaces)]
+    pub fn newest_faces(&self) -> Vec<f32> {
+        flatten(self.inner.newest_faces())
+    }
+
     /// How many frames to hold back for the frame taken at `nowMs`: [`holdBackMs`] at the rate
     /// frames are being processed (4 to 8). Call once per camera frame, before `process`.
     #[wasm_bindgen(js_name = holdBackFor)]
@@ -821,4 +828,78 @@ pub fn mp4_times(moov: &[u8]) -> Vec<f64> {
         .into_iter()
         .map(|t| t as f64)
         .collect()
+}
+
+/// dlib's face recognition network in our engine (`faceprint`): for the watchlist page only.
+#[wasm_bindgen]
+pub struct Faceprints {
+    inner: crate::faceprint::Faceprinter,
+}
+
+#[wasm_bindgen]
+impl Faceprints {
+    #[wasm_bindgen(constructor)]
+    pub fn new(model: &[u8]) -> Result<Faceprints, JsError> {
+        Ok(Faceprints {
+            inner: crate::faceprint::Faceprinter::new(model).map_err(js)?,
+        })
+    }
+
+    /// The faceprint of each face in `faces` (the layout `process` returns) found in this RGBA
+    /// frame: 128 numbers per face, in order; a face whose keypoints do not span a face, or that
+    /// scores under `faceprint::MIN_SCORE`, gets 128 NaNs.
+    pub fn of(
+        &mut self,
+        rgba: &[u8],
+        width: u32,
+        height: u32,
+        faces: &[f32],
+    ) -> Result<Vec<f32>, JsError> {
+        let frame = Frame::new(rgba, width, height).map_err(js)?;
+        if !faces.len().is_multiple_of(FACE_LEN) || faces.len() / FACE_LEN > MAX_FACEPRINTS {
+            return Err(js(Error::invalid(format!(
+                "faces come as {FACE_LEN} numbers each, at most {MAX_FACEPRINTS} at a time"
+            ))));
+        }
+        let len = crate::faceprint::LEN;
+        let mut out = Vec::with_capacity(faces.len() / FACE_LEN * len);
+        for f in faces.chunks_exact(FACE_LEN) {
+            let face = unflatten(f);
+            let print = if face.score >= crate::faceprint::MIN_SCORE {
+                self.inner.of_face(frame, &face).map_err(js)?
+            } else {
+                None
+            };
+            match print {
+                Some(p) => out.extend_from_slice(&p),
+                None => out.extend(std::iter::repeat_n(f32::NAN, len)),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Faces faceprinted in one call, at most (each takes a few tens of milliseconds).
+const MAX_FACEPRINTS: usize = 16;
+
+/// A face from `FACE_LEN` numbers (see `flatten`).
+fn unflatten(f: &[f32]) -> Face {
+    let mut landmarks =
+        [crate::geometry::Point { x: 0.0, y: 0.0 }; detect::blazeface::NUM_KEYPOINTS];
+    for (i, p) in landmarks.iter_mut().enumerate() {
+        *p = crate::geometry::Point {
+            x: f[5 + 2 * i],
+            y: f[6 + 2 * i],
+        };
+    }
+    Face {
+        rect: Rect {
+            x: f[0],
+            y: f[1],
+            w: f[2],
+            h: f[3],
+        },
+        score: f[4],
+        landmarks,
+    }
 }

@@ -155,7 +155,12 @@ async function processFrame() {
     if (protecting() && !protect) return;
     // The first frames after protect is switched on: the worker is holding them back (a face coming
     // in from the edge is covered from its first frame), so the blurred stand-in shows meanwhile.
-    if (result.waiting) { paintBlurred(); return; }
+    if (result.waiting) {
+      paintBlurred();
+      // A still picture is sent once: send it again until protect mode's second detector is in.
+      if (state.still) setTimeout(processFrame, 200);
+      return;
+    }
     const faces = paint(result, protect, wantCandidates);
     if (state.recovering) { state.recovering = false; hideMessage(); }
     const frameMs = performance.now() - started;

@@ -1,0 +1,443 @@
+// Page wiring for "What the camera does next" (watchlist.html): the camera or a photo, each face's
+// faceprint drawn as 128 bars, the watchlist (in this tab's memory only: watchlist-core.js), alerts
+// and the class's answers, and the arithmetic of false alerts. Detection and faceprints run in
+// watchlist-worker.js.
+//
+// Fail closed as the live page does: in protect mode the canvas only ever receives covered pixels,
+// or the blurred stand-in; no box or label is drawn over the picture.
+import { Bridge } from "./bridge.js";
+import { countRequests, registerOffline } from "./site.js";
+import { CameraError, cameraMessage, openCamera, stopCamera } from "./camera.js";
+import { unpackFaces } from "./overlay.js";
+import { missingFeature, paintBlurred as blur, sendFrame } from "./live-core.js";
+import { Strings, translatePage } from "./i18n.js";
+import { AlertLog, DEFAULT_THRESHOLD, Watchlist, falseAlertsPerDay, splitPrints } from "./watchlist-core.js";
+
+const $ = (id) => document.getElementById(id);
+const view = $("view");
+const ctx = view.getContext("2d");
+const video = $("camera");
+
+const bridge = new Bridge(new URL("./watchlist-worker.js", import.meta.url));
+const watchlist = new Watchlist();
+const alerts = new AlertLog();
+const state = {
+  stream: null,
+  still: null,
+  loaded: false,
+  loading: null,
+  inFlight: false,
+  shownProtected: true,
+  nextFrame: 0,
+  /** The newest frame's faces and faceprints (for "Add the face in view"). */
+  inView: [],
+  shownAlert: null,
+  sceneAt: 0,
+  enrolled: 0,
+};
+
+let strings = new Strings("en", {}, {});
+const translated = translatePage().then((s) => { strings = s; refresh(); return s; }).catch(() => strings);
+const tr = (key, vars) => strings.t(key, vars);
+const two = { minimumFractionDigits: 2, maximumFractionDigits: 2 };
+const threshold = () => Number($("threshold").value) || DEFAULT_THRESHOLD;
+const protecting = () => $("protect").checked;
+
+function showMessage(text) { $("message-text").textContent = text; $("message").hidden = false; }
+function hideMessage() { $("message").hidden = true; }
+
+async function ensureLoaded() {
+  if (state.loaded) return;
+  if (state.loading) return state.loading;
+  await translated;
+  const missing = missingFeature();
+  if (missing) throw new Error(tr(missing));
+  $("loading").hidden = false;
+  const progress = ({ loaded, total }) => {
+    $("progress").max = total || loaded;
+    $("progress").value = loaded;
+    const mb = (n) => strings.number(n / 1e6, two);
+    $("progress-text").textContent = tr("live.progress", { loaded: mb(loaded), total: total ? mb(total) : "?" });
+  };
+  state.loading = bridge.call("load", { model: "full", threshold: 0.6, overlap: 0.3, style: "solid", shape: "ellipse", maskScale: 1.5 }, { onprogress: progress })
+    .then(() => bridge.call("loadFaceprints", {}, { onprogress: progress }))
+    .then(() => { state.loaded = true; })
+    .catch((e) => { throw new Error(tr("watch.error.load", { reason: e.message })); })
+    .finally(() => { state.loading = null; $("loading").hidden = true; });
+  return state.loading;
+}
+
+function paintBlurred() {
+  blur(view, state.still ?? (video.readyState >= 2 ? video : null));
+  state.shownProtected = true;
+}
+
+/** A faceprint as 128 bars, above or below the middle line by its value. */
+function drawPrint(canvas, print) {
+  const c = canvas.getContext("2d");
+  const { width, height } = canvas;
+  c.fillStyle = "#111";
+  c.fillRect(0, 0, width, height);
+  if (!print) return;
+  const bar = width / print.length;
+  const mid = height / 2;
+  for (let i = 0; i < print.length; i++) {
+    const v = Math.max(-1, Math.min(1, print[i] * 4));
+    c.fillStyle = v >= 0 ? "#00e676" : "#40c4ff";
+    c.fillRect(i * bar, v >= 0 ? mid - v * mid : mid, Math.max(1, bar - 0.5), Math.abs(v) * mid);
+  }
+}
+
+/** The distance to the nearest faceprint on the list as a bar, with the threshold as a line. */
+function drawDistance(canvas, distance, limit) {
+  const c = canvas.getContext("2d");
+  const { width, height } = canvas;
+  const max = 1.2;
+  c.fillStyle = "#eee";
+  c.fillRect(0, 0, width, height);
+  if (Number.isFinite(distance)) {
+    c.fillStyle = distance < limit ? "#b00020" : "#555";
+    c.fillRect(0, 0, Math.min(1, distance / max) * width, height);
+  }
+  c.fillStyle = "#000";
+  c.fillRect(Math.min(1, limit / max) * width - 1, 0, 3, height);
+}
+
+function faceItem(print, match) {
+  const li = document.createElement("li");
+  const strip = document.createElement("canvas");
+  strip.width = 256;
+  strip.height = 40;
+  strip.className = "print";
+  strip.setAttribute("role", "img");
+  strip.setAttribute("aria-label", tr(print ? "watch.print.label" : "watch.print.none"));
+  drawPrint(strip, print);
+  li.append(strip);
+  const text = document.createElement("p");
+  if (!print) text.textContent = tr("watch.print.none");
+  else if (!match) text.textContent = tr("watch.nearest.empty");
+  else text.textContent = tr(match.distance < threshold() ? "watch.nearest.alert" : "watch.nearest", {
+    name: match.entry.label, distance: strings.number(match.distance, two),
+  });
+  li.append(text);
+  if (print && match) {
+    const bar = document.createElement("canvas");
+    bar.width = 256;
+    bar.height = 12;
+    bar.className = "distance";
+    bar.setAttribute("role", "img");
+    bar.setAttribute("aria-label", text.textContent);
+    drawDistance(bar, match.distance, threshold());
+    li.append(bar);
+  }
+  return li;
+}
+
+/** The faces in view, their faceprints and nearest matches, in the side panel. */
+function showFaces() {
+  const items = state.inView.map(({ print, match }) => faceItem(print, match));
+  $("faces").replaceChildren(...items);
+  $("no-faces").hidden = items.length > 0;
+  updateEnrol();
+}
+
+function updateEnrol() {
+  const agreed = $("agreed").checked;
+  $("enrol").disabled = !agreed || !state.inView.some((f) => f.print);
+  $("enrol-photo").disabled = !agreed;
+  $("enrol-hint").textContent = tr(agreed ? "watch.enrol.ready" : "watch.enrol.hint");
+}
+
+function showList() {
+  const items = watchlist.entries.map((entry) => {
+    const li = document.createElement("li");
+    const strip = document.createElement("canvas");
+    strip.width = 256;
+    strip.height = 40;
+    strip.className = "print";
+    strip.setAttribute("role", "img");
+    strip.setAttribute("aria-label", tr("watch.print.of", { name: entry.label }));
+    drawPrint(strip, entry.print);
+    const name = document.createElement("span");
+    name.textContent = entry.label;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = tr("watch.remove");
+    remove.setAttribute("aria-label", tr("watch.remove.label", { name: entry.label }));
+    remove.addEventListener("click", () => { watchlist.remove(entry.id); showList(); });
+    li.append(name, " ", strip, " ", remove);
+    return li;
+  });
+  $("list").replaceChildren(...items);
+  $("list-empty").hidden = items.length > 0;
+}
+
+function showCounts() {
+  const c = alerts.counts();
+  $("count-alerts").textContent = String(c.alerts);
+  $("count-matches").textContent = String(c.matches);
+  $("count-false").textContent = String(c.falseAlerts);
+  $("count-unanswered").textContent = String(c.unanswered);
+}
+
+function showAlert(alert) {
+  state.shownAlert = alert;
+  $("alert").hidden = !alert;
+  if (alert) $("alert-text").textContent = tr("watch.alert.text", { name: alert.label, distance: strings.number(alert.distance, two) });
+}
+
+function answer(kind) {
+  if (!state.shownAlert) return;
+  alerts.answer(state.shownAlert.id, kind);
+  const next = alerts.alerts.find((a) => a.answer === null) ?? null;
+  showAlert(next);
+  showCounts();
+}
+
+/** Boxes with each face's nearest match, over an unprotected picture only. */
+function drawLabels(faces) {
+  const scale = Math.max(1, view.width / 640) * (document.body.classList.contains("classroom") ? 2 : 1);
+  ctx.save();
+  ctx.lineWidth = Math.max(2, 3 * scale);
+  ctx.font = `600 ${Math.round(16 * scale)}px system-ui, sans-serif`;
+  ctx.textBaseline = "bottom";
+  faces.forEach((f, i) => {
+    const m = state.inView[i]?.match;
+    const hit = m && m.distance < threshold();
+    ctx.strokeStyle = hit ? "#ff1744" : "#00e676";
+    ctx.strokeRect(f.x, f.y, f.w, f.h);
+    const label = !state.inView[i]?.print ? "" : m ? `${m.entry.label} ${strings.number(m.distance, two)}` : "";
+    if (label) {
+      const w = ctx.measureText(label).width + 8 * scale;
+      ctx.fillStyle = hit ? "#ff1744" : "#00e676";
+      ctx.fillRect(f.x, f.y - 22 * scale, w, 22 * scale);
+      ctx.fillStyle = "#000";
+      ctx.fillText(label, f.x + 4 * scale, f.y - 3 * scale);
+    }
+  });
+  ctx.restore();
+}
+
+async function processFrame() {
+  const source = state.still ?? video;
+  if (state.inFlight || (!state.still && video.readyState < 2)) return;
+  state.inFlight = true;
+  const now = performance.now();
+  const protect = protecting();
+  try {
+    await ensureLoaded();
+    const result = await sendFrame(bridge, source, { now, protect, still: Boolean(state.still) });
+    if (protecting() && !protect) return;
+    if (result.waiting) {
+      paintBlurred();
+      // A photo is looked at once: try again until protect mode's second detector is in.
+      if (state.still) setTimeout(processFrame, 200);
+      return;
+    }
+    const { width, height } = result;
+    if (view.width !== width || view.height !== height) { view.width = width; view.height = height; }
+    ctx.putImageData(new ImageData(new Uint8ClampedArray(result.rgba.buffer), width, height), 0, 0);
+    state.shownProtected = protect;
+    const newest = unpackFaces(result.newest);
+    const prints = splitPrints(result.prints);
+    state.inView = newest.map((face, i) => {
+      const print = prints[i] ?? null;
+      return { face, print, match: print ? watchlist.nearest(print) : null };
+    });
+    if (!protect) drawLabels(newest);
+    // A photo is one scene however long it is looked at: one alert per person matched in it.
+    const raised = alerts.update(state.inView.map((f) => f.match), threshold(), state.still ? state.sceneAt : now);
+    if (raised.length && !state.shownAlert) showAlert(raised[0]);
+    showFaces();
+    showCounts();
+    hideMessage();
+    document.dispatchEvent(new CustomEvent("unseen:watch", {
+      detail: {
+        mode: protect ? "protect" : "see",
+        faces: state.inView.map(({ face, print, match }) => ({
+          x: face.x, y: face.y, w: face.w, h: face.h, score: face.score,
+          printed: Boolean(print), nearest: match ? match.entry.label : null, distance: match ? match.distance : null,
+        })),
+        listed: watchlist.size,
+        alerts: alerts.counts(),
+        printMs: result.printMs,
+      },
+    }));
+  } catch (e) {
+    if (protecting()) paintBlurred();
+    showMessage(e.message);
+  } finally {
+    state.inFlight = false;
+  }
+}
+
+function loop() {
+  if (!state.stream) return;
+  if (protecting() && !state.shownProtected) paintBlurred();
+  processFrame();
+  if (video.requestVideoFrameCallback) {
+    if (state.nextFrame) video.cancelVideoFrameCallback(state.nextFrame);
+    state.nextFrame = video.requestVideoFrameCallback(() => { state.nextFrame = 0; loop(); });
+  } else {
+    cancelAnimationFrame(state.nextFrame);
+    state.nextFrame = requestAnimationFrame(() => { state.nextFrame = 0; loop(); });
+  }
+}
+
+function stopEverything() {
+  stopCamera(state.stream);
+  state.stream = null;
+  video.srcObject = null;
+  state.still?.close();
+  state.still = null;
+  state.inView = [];
+  showFaces();
+  $("start").hidden = false;
+  $("stop").hidden = true;
+}
+
+async function startCamera() {
+  hideMessage();
+  stopEverything();
+  try {
+    state.stream = await openCamera("user");
+  } catch (e) {
+    await translated;
+    showMessage(cameraMessage(strings, e instanceof CameraError ? e.kind : "failed"));
+    return;
+  }
+  video.srcObject = state.stream;
+  await video.play().catch(() => {});
+  $("start").hidden = true;
+  $("stop").hidden = false;
+  bridge.call("reset").catch(() => {});
+  alerts.newScene();
+  paintBlurred();
+  loop();
+  ensureLoaded().catch((e) => showMessage(e.message));
+}
+
+async function showStill(blob) {
+  hideMessage();
+  stopEverything();
+  try {
+    state.still = await createImageBitmap(blob, { imageOrientation: "from-image" });
+  } catch {
+    await translated;
+    showMessage(tr("live.error.picture"));
+    return;
+  }
+  bridge.call("reset").catch(() => {});
+  alerts.newScene();
+  state.sceneAt = performance.now();
+  processFrame();
+}
+
+/** Enrol the face in view: the largest one with a faceprint. */
+function enrolInView() {
+  if (!$("agreed").checked) return;
+  const face = state.inView.find((f) => f.print);
+  if (!face) return;
+  state.enrolled += 1;
+  watchlist.add(face.print, tr("watch.person", { n: state.enrolled }));
+  showList();
+  if (state.still) processFrame();
+}
+
+async function enrolFromPhoto(file) {
+  if (!$("agreed").checked) return;
+  hideMessage();
+  try {
+    await ensureLoaded();
+    const { prints } = await bridge.call("photo", { bytes: await file.arrayBuffer() });
+    const found = splitPrints(prints).filter(Boolean);
+    if (!found.length) { showMessage(tr("watch.error.no-face")); return; }
+    for (const print of found) {
+      state.enrolled += 1;
+      watchlist.add(print, tr("watch.person", { n: state.enrolled }));
+    }
+    showList();
+    if (state.still) processFrame();
+  } catch (e) {
+    showMessage(tr("watch.error.photo", { reason: e.message }));
+  }
+}
+
+/** Empty the watchlist, the alerts and the faces in view at once. */
+function forgetEverything() {
+  watchlist.forget();
+  alerts.forget();
+  state.inView = [];
+  state.enrolled = 0;
+  showAlert(null);
+  showList();
+  showFaces();
+  showCounts();
+  $("enrol-photo").value = "";
+  $("view-photo").value = "";
+  bridge.call("reset").catch(() => {});
+  if (state.still) processFrame();
+}
+
+function showSums() {
+  const people = Number($("people").value);
+  const size = Number($("watchlist-size").value);
+  const oneIn = Number($("rate").value);
+  const expected = falseAlertsPerDay({ people, watchlist: size, rate: oneIn >= 1 ? 1 / oneIn : NaN });
+  $("false-alerts").textContent = Number.isFinite(expected) ? strings.number(expected, { maximumFractionDigits: expected < 10 ? 1 : 0 }) : "–";
+}
+
+function refresh() {
+  $("threshold-out").textContent = strings.number(threshold(), two);
+  showSums();
+  showFaces();
+  showList();
+  showCounts();
+}
+
+function setClassroom(on) {
+  document.body.classList.toggle("classroom", on);
+  $("classroom").setAttribute("aria-pressed", String(on));
+  if (on && !document.fullscreenElement) document.documentElement.requestFullscreen?.().catch(() => {});
+  if (!on && document.fullscreenElement) document.exitFullscreen?.().catch(() => {});
+  if (state.still) processFrame();
+}
+
+$("start").addEventListener("click", startCamera);
+$("stop").addEventListener("click", () => { stopEverything(); ctx.fillStyle = "#222"; ctx.fillRect(0, 0, view.width, view.height); });
+$("view-photo").addEventListener("change", (e) => { const f = e.target.files?.[0]; if (f) showStill(f); });
+$("protect").addEventListener("change", () => {
+  if (protecting() && !state.shownProtected) paintBlurred();
+  if (state.still) processFrame();
+});
+$("classroom").addEventListener("click", () => setClassroom(!document.body.classList.contains("classroom")));
+document.addEventListener("fullscreenchange", () => {
+  if (!document.fullscreenElement && document.body.classList.contains("classroom")) setClassroom(false);
+});
+$("agreed").addEventListener("change", updateEnrol);
+$("enrol").addEventListener("click", enrolInView);
+$("enrol-photo").addEventListener("change", (e) => { const f = e.target.files?.[0]; if (f) enrolFromPhoto(f); });
+$("forget").addEventListener("click", forgetEverything);
+$("alert-match").addEventListener("click", () => answer("match"));
+$("alert-false").addEventListener("click", () => answer("false"));
+$("threshold").addEventListener("input", () => { refresh(); if (state.still) processFrame(); });
+for (const id of ["people", "watchlist-size", "rate"]) $(id).addEventListener("input", showSums);
+bridge.onfail = () => {
+  state.loaded = false;
+  state.inFlight = false;
+  if (protecting()) paintBlurred();
+  if (state.stream || state.still) showMessage(tr("live.restart"));
+};
+document.addEventListener("visibilitychange", () => { if (!document.hidden && state.stream) loop(); });
+// The tab is closing or being put away for good: nothing on the list survives it.
+addEventListener("pagehide", () => { watchlist.forget(); alerts.forget(); });
+
+translated.then(() => {
+  const missing = missingFeature();
+  if (!missing) return;
+  showMessage(tr(missing));
+  for (const id of ["start", "view-photo", "enrol", "enrol-photo"]) $(id).disabled = true;
+});
+refresh();
+registerOffline($("update"));
+countRequests($("requests"), [bridge], translated);
