@@ -295,7 +295,17 @@ async function inferPeers() {
       peer_p50: round(pct(retina.peerMs, 50)), peer_p95: round(pct(retina.peerMs, 95)),
       ratio_p50: round(pct(retina.oursMs, 50) / pct(retina.peerMs, 50)),
     };
-    return { short: summary(r.short), full: summary(r.full), memory, profile, retina: retinaSummary, retinaProfile: retina.profile, errors: b.errors };
+    // dlib's faceprint network (the watchlist page's), on a 150×150 chip-sized input.
+    const print = await b.page.evaluate(([n, size]) => window.runRetinaBench({
+      modelUrl: "/source-models/dlib_face_recognition_resnet_model_v1.onnx", photoUrl: "/photos/people/obama.jpg", size, n,
+    }), [RETINA_CALLS, 150]);
+    const printSummary = {
+      size: 150,
+      ours_p50: round(pct(print.oursMs, 50)), ours_p95: round(pct(print.oursMs, 95)),
+      peer_p50: round(pct(print.peerMs, 50)), peer_p95: round(pct(print.peerMs, 95)),
+      ratio_p50: round(pct(print.oursMs, 50) / pct(print.peerMs, 50)),
+    };
+    return { short: summary(r.short), full: summary(r.full), memory, profile, retina: retinaSummary, retinaProfile: retina.profile, faceprint: printSummary, faceprintProfile: print.profile, errors: b.errors };
   } finally {
     await b.close();
   }
@@ -326,11 +336,13 @@ const results = {
   short_infer_ms: peers?.short,
   full_infer_ms: peers?.full,
   retina_infer_ms: peers?.retina,
+  faceprint_infer_ms: peers?.faceprint,
   simd_peak_gflops: peers && round(peers.profile.peak_gflops),
   profile: peers && {
     short: profileOf(peers.profile.short, peers.profile.peak_gflops),
     full: profileOf(peers.profile.full, peers.profile.peak_gflops),
     retina: profileOf(peers.retinaProfile, peers.profile.peak_gflops),
+    faceprint: profileOf(peers.faceprintProfile, peers.profile.peak_gflops),
   },
   wasm_memory_growth_bytes: peers?.memory.growth,
   wasm_memory: peers?.memory,
@@ -358,10 +370,12 @@ const rows = [
     ratioRow("short-range (128)", results.short_infer_ms),
     ratioRow("full-range (256)", results.full_infer_ms),
     ratioRow(`RetinaFace (${RETINA_SIZE})`, results.retina_infer_ms),
+    ratioRow("dlib faceprint (150)", results.faceprint_infer_ms),
     ["wasm f32x4 peak", `${results.simd_peak_gflops} GFLOP/s`, "multiply-add in registers, one thread"],
     profileRow("short-range", results.profile.short),
     profileRow("full-range", results.profile.full),
     profileRow("RetinaFace", results.profile.retina),
+    profileRow("dlib faceprint", results.profile.faceprint),
     ["wasm memory", `${peers.memory.growth} B growth`, `over ${peers.memory.frames} live frames after the first 100 (${(peers.memory.memoryAtEnd / 1e6).toFixed(1)} MB in all, mean ${peers.memory.meanFaces.toFixed(2)} faces per frame)`],
   ] : []),
   ...(liveResult ? [

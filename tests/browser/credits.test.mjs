@@ -13,6 +13,7 @@ const CREDIT = {
   "face_detection_back_256x256.onnx": ["BlazeFace", "Apache-2.0"],
   "retinaface_mnet025.onnx": ["RetinaFace", "MIT"],
   "mediabunny.min.mjs": ["Mediabunny", "MPL-2.0"],
+  "dlib_face_recognition_resnet_model_v1.onnx": ["dlib's face recognition network", "public domain", "CC0"],
 };
 
 /** Use `page` as a visitor would, then check its footer against what it fetched. */
@@ -37,7 +38,7 @@ async function checkCredits(path, use) {
   }
 }
 
-test("every model and library a page fetches is credited in its footer", { timeout: 300_000 }, async () => {
+test("every model and library a page fetches is credited in its footer", { timeout: 420_000 }, async () => {
   const live = await checkCredits("index.html", async (page) => {
     // The demo picture, then protect mode (which brings its second look's model).
     await page.evaluate(() => document.getElementById("demo").click());
@@ -55,4 +56,13 @@ test("every model and library a page fetches is credited in its footer", { timeo
     await page.waitForFunction(() => !document.getElementById("save").disabled, null, { timeout: 180_000 });
   });
   assert.ok(video.includes("mediabunny.min.mjs") && video.includes("retinaface_mnet025.onnx"), `the video page's files: ${video}`);
+  const watch = await checkCredits("watchlist.html", async (page) => {
+    await page.locator("#agreed").check();
+    await page.setInputFiles("#enrol-photo", join(ROOT, "tests/data/fetched/people/obama.jpg"));
+    await page.waitForFunction(() => document.querySelectorAll("#list li").length === 1, null, { timeout: 180_000 });
+    await page.locator("#protect").check();
+    await page.setInputFiles("#view-photo", join(ROOT, "tests/data/fetched/people/obama2.jpg"));
+    await page.waitForTimeout(5000);
+  });
+  assert.ok(watch.includes("dlib_face_recognition_resnet_model_v1.onnx") && watch.includes("retinaface_mnet025.onnx"), `the watchlist page's files: ${watch}`);
 });

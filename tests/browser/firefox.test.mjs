@@ -73,3 +73,27 @@ test("Firefox: the video page covers every face of a phone video", { timeout: 30
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("Firefox: the watchlist page recognises an enrolled face and not another", { timeout: 300_000 }, async () => {
+  const ff = await startFirefox();
+  const people = join(ROOT, "tests/data/fetched/people");
+  try {
+    const { page } = ff;
+    await page.goto(`${ff.origin}/watchlist.html`);
+    await page.click("#agreed");
+    await (await page.$("#enrol-photo")).uploadFile(join(people, "obama.jpg"));
+    await page.waitForFunction(() => document.querySelectorAll("#list li").length === 1, { timeout: 240_000 });
+    await (await page.$("#view-photo")).uploadFile(join(people, "obama2.jpg"));
+    await page.waitForFunction(() => !document.getElementById("alert").hidden, { timeout: 60_000 });
+    assert.match(await page.$eval("#faces", (e) => e.textContent), /Person 1, distance 0\.[0-5]\d: ALERT/);
+    await page.click("#alert-match");
+    await (await page.$("#view-photo")).uploadFile(join(people, "biden.jpg"));
+    await page.waitForFunction(() => /no alert/.test(document.getElementById("faces").textContent), { timeout: 60_000 });
+    assert.equal(await page.$eval("#count-alerts", (e) => e.textContent), "1");
+    await page.click("#forget");
+    assert.equal(await page.$eval("#list", (e) => e.children.length), 0);
+    assert.deepEqual(ff.errors, []);
+  } finally {
+    await ff.close();
+  }
+});

@@ -116,7 +116,7 @@ test("watchlist: enrol with consent, recognise, a false alert as the threshold r
       }
       const listing = await (await fetch("precache.js")).text();
       const { files, lazy } = JSON.parse(listing.slice(listing.indexOf("{"), listing.lastIndexOf("}") + 1));
-      return { local: localStorage.length, session: sessionStorage.length, dbs: dbs.length, cookies: document.cookie, cached, site: [...files, ...lazy] };
+      return { local: localStorage.length, session: sessionStorage.length, dbs: dbs.length, cookies: document.cookie, cached, site: [...files, ...lazy], lazy };
     }).catch((e) => ({ error: String(e) }));
     assert.equal(kept.error, undefined, kept.error);
     assert.equal(kept.local, 0, "localStorage");
@@ -126,6 +126,8 @@ test("watchlist: enrol with consent, recognise, a false alert as the threshold r
     const site = new Set(kept.site.map((f) => `/${f.replace(/^\.\//, "")}`));
     const strangers = kept.cached.filter((p) => !site.has(p));
     assert.deepEqual(strangers, [], "the caches hold only the site's files");
+    // The network is cached once this page has fetched it, and is never part of a first visit.
+    assert.ok(kept.lazy.includes("models/dlib_face_recognition_resnet_model_v1.onnx"), "the faceprint network is fetched on demand only");
     assert.deepEqual(b.foreignRequests(), []);
     assert.deepEqual(b.errors, []);
   } finally {

@@ -68,3 +68,26 @@ test("WebKit: the video page covers every face of a phone video", { timeout: 300
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("WebKit: the watchlist page recognises an enrolled face and not another", { timeout: 300_000 }, async () => {
+  const wk = await startWebKit();
+  const people = join(ROOT, "tests/data/fetched/people");
+  try {
+    await wk.open("watchlist.html");
+    await wk.run("document.getElementById('agreed').click()");
+    await wk.choose("enrol-photo", join(people, "obama.jpg"));
+    await wk.waitFor("return document.querySelectorAll('#list li').length === 1", 240_000);
+    await wk.choose("view-photo", join(people, "obama2.jpg"));
+    await wk.waitFor("return !document.getElementById('alert').hidden", 60_000);
+    assert.match(await wk.run("return document.getElementById('faces').textContent"), /Person 1, distance 0\.[0-5]\d: ALERT/);
+    await wk.run("document.getElementById('alert-match').click()");
+    await wk.choose("view-photo", join(people, "biden.jpg"));
+    await wk.waitFor("return /no alert/.test(document.getElementById('faces').textContent)", 60_000);
+    assert.equal(await wk.run("return document.getElementById('count-alerts').textContent"), "1");
+    await wk.run("document.getElementById('forget').click()");
+    assert.equal(await wk.run("return document.getElementById('list').children.length"), 0);
+    assert.deepEqual(await wk.errors(), []);
+  } finally {
+    await wk.close();
+  }
+});
