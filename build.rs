@@ -5,10 +5,12 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-const MODELS: [&str; 3] = [
+const MODELS: [&str; 4] = [
     "face_detection_front_128x128.onnx",
     "face_detection_back_256x256.onnx",
     "retinaface_mnet025.onnx",
+    // Not embedded: the faceprint example reads it (the watchlist page's network; never the CLI's).
+    "dlib_face_recognition_resnet_model_v1.dat",
 ];
 
 fn main() {

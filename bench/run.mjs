@@ -326,7 +326,7 @@ const photoBrowser = await part("photo", photoInBrowser, null);
 const photoCli = await part("photo", async () => photoNative(), null);
 const videoCli = await part("video", async () => videoNative(), null);
 const videoPage = await part("video", videoInBrowser, null);
-const profileOf = (kinds, peak) => kinds.map((k) => ({ ...k, ms: round(k.ms, 3), gflops: round(k.gflops), share_of_peak: round(k.gflops / peak) }));
+const profileOf = (kinds, peak) => kinds.map((k) => { const g = Number.isFinite(k.gflops) ? k.gflops : 0; return { ...k, ms: round(k.ms, 3), gflops: round(g), share_of_peak: round(g / peak) }; });
 const results = {
   machine: `${cpus().length} × ${CPU}, headless ${process.env.CHROMIUM}`,
   cpu: CPU,

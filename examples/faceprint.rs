@@ -15,6 +15,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use unseen::detect::photo::PhotoDetector;
+use unseen::faceprint::dlib::onnx_from_dlib;
 use unseen::faceprint::{self, Faceprinter};
 use unseen::{image_io, models, DetectOptions, Frame};
 
@@ -62,22 +63,30 @@ fn faces_json(
     Ok(format!("[{}]", items.join(", ")))
 }
 
+/// The network's ONNX file (`UNSEEN_FACEPRINT_MODEL`, else the one `./build.sh` writes in `models/`),
+/// or, before any build has written it, made in memory from dlib's file (which `cargo` fetches).
+fn faceprint_model() -> Result<(String, Vec<u8>), String> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/models");
+    let onnx = std::env::var("UNSEEN_FACEPRINT_MODEL")
+        .unwrap_or_else(|_| format!("{dir}/dlib_face_recognition_resnet_model_v1.onnx"));
+    if let Ok(bytes) = std::fs::read(&onnx) {
+        return Ok((onnx, bytes));
+    }
+    let dat = format!("{dir}/dlib_face_recognition_resnet_model_v1.dat");
+    let bytes = std::fs::read(&dat)
+        .map_err(|e| format!("{dat}: {e} (scripts/fetch.sh models fetches it)"))?;
+    let onnx = onnx_from_dlib(&bytes).map_err(|e| format!("{dat}: {e}"))?;
+    Ok((dat, onnx))
+}
+
 fn main() -> ExitCode {
     let files: Vec<String> = std::env::args().skip(1).collect();
     if files.is_empty() {
         eprintln!("usage: faceprint FILE...");
         return ExitCode::from(2);
     }
-    let model = std::env::var("UNSEEN_FACEPRINT_MODEL").unwrap_or_else(|_| {
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/models/dlib_face_recognition_resnet_model_v1.onnx"
-        )
-        .to_string()
-    });
-    let setup = std::fs::read(&model)
-        .map_err(|e| format!("{model}: {e} (./build.sh makes it)"))
-        .and_then(|b| Faceprinter::new(&b).map_err(|e| format!("{model}: {e}")))
+    let setup = faceprint_model()
+        .and_then(|(model, b)| Faceprinter::new(&b).map_err(|e| format!("{model}: {e}")))
         .and_then(|p| {
             PhotoDetector::new(models::FULL_RANGE, Some(models::RETINAFACE))
                 .map(|d| (d, p))

@@ -56,6 +56,10 @@ pub enum Error {
     #[error("the face-detection model could not be used: {0}")]
     Model(String),
 
+    /// The faceprint network (the watchlist page's and the faceprint example's) could not be loaded.
+    #[error("the faceprint network could not be used: {0}")]
+    FaceprintModel(String),
+
     // --- The machine is at fault ----------------------------------------------------------------
     /// Reading or writing a file failed.
     #[error("{0}")]

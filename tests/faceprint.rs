@@ -11,6 +11,7 @@ use std::process::Command;
 use common::{fetched, Img};
 use tract_onnx::prelude::*;
 use unseen::detect::photo::PhotoDetector;
+use unseen::faceprint::dlib::onnx_from_dlib;
 use unseen::faceprint::{self, Alignment, Faceprinter, CHIP, LEN};
 use unseen::{models, DetectOptions, Face};
 
@@ -243,6 +244,24 @@ fn refuses_other_models() {
         Err(e) => assert!(e.to_string().contains("not a faceprint model"), "{e}"),
         Ok(_) => panic!("BlazeFace taken for a faceprint model"),
     }
+    // dlib's file: the real one converts to the file build.sh wrote; damaged ones get a sentence.
+    let dat =
+        std::fs::read(root().join("models/dlib_face_recognition_resnet_model_v1.dat")).unwrap();
+    let onnx = onnx_from_dlib(&dat).unwrap();
+    assert_eq!(onnx, std::fs::read(model_path()).unwrap());
+    for bad in [&b"junk"[..], &dat[..dat.len() / 2], &dat[..400], &[]] {
+        match onnx_from_dlib(bad) {
+            Err(e) => assert!(
+                e.to_string()
+                    .starts_with("the faceprint network could not be used: this is not dlib's"),
+                "{e}"
+            ),
+            Ok(_) => panic!("a damaged dlib file was converted"),
+        }
+    }
+    let mut flipped = dat.clone();
+    flipped[345] ^= 0x10; // the first tensor's declared size: 4736 floats become 640
+    assert!(onnx_from_dlib(&flipped).is_err());
     let mut ours = printer();
     assert!(ours.faceprint(&[0u8; 10]).is_err());
     let face = Face {

@@ -8,7 +8,7 @@
 import { loadWasm, relaxedSimd } from "/js/unseen-wasm.js";
 import * as ort from "/peers/ort/ort.wasm.min.mjs";
 
-const { Engine, FaceDetector, LiveSession, holdBackFrames, simdPeakWork, instance } = await loadWasm();
+const { Engine, FaceDetector, LiveSession, simdPeakWork, instance } = await loadWasm();
 const init = async () => instance;
 window.relaxedSimd = relaxedSimd;
 
@@ -206,7 +206,8 @@ window.runMemoryBench = async ({ frameUrl, n }) => {
     // Shift the picture by up to 8 pixels so the tracker sees motion, and cover every other second.
     const shift = (i % 9) * 4;
     pixels.set(frame.rgba.subarray(shift), 0);
-    const found = session.process(pixels, frame.width, frame.height, i * 33.3, Math.floor(i / 30) % 2 === 1, holdBackFrames());
+    const now = i * 33.3;
+    const found = session.process(pixels, frame.width, frame.height, now, Math.floor(i / 30) % 2 === 1, session.holdBackFor(now));
     faces += found.length / 17;
     if (i === 99) after100 = wasm.memory.buffer.byteLength;
   }

@@ -3,46 +3,36 @@
 // in review, the video page empty and in review.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createRequire } from "node:module";
-import { start, ROOT } from "./harness.mjs";
+import { axeViolations, start, ROOT } from "./harness.mjs";
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const CLIP = join(ROOT, "tests/data/generated/two-faces.y4m");
 const PHOTO = join(ROOT, "tests/data/generated/crowd-gps-rot6.jpg");
 const VIDEO = join(ROOT, "tests/data/generated/video-portrait.mov");
-
-/** axe-core's WCAG 2.1 A and AA violations on the page as it is now, as readable lines. */
-async function violations(page) {
-  await page.evaluate(AXE); // evaluated through the DevTools protocol, so the page's CSP does not apply
-  const found = await page.evaluate(() => window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }).then((r) => r.violations));
-  return found.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 test("every view passes axe-core's WCAG 2.1 AA rules", { timeout: 300_000 }, async () => {
   const live = await start({ camera: CLIP });
   try {
     const { page } = live;
     await page.goto(`${live.origin}/index.html`);
-    assert.deepEqual(await violations(page), [], "live page, before the camera");
+    assert.deepEqual(await axeViolations(page), [], "live page, before the camera");
     await page.click("#start");
     await page.waitForFunction(() => Number(document.getElementById("count").textContent) > 0, null, { timeout: 120_000 });
-    assert.deepEqual(await violations(page), [], "live page, camera running");
+    assert.deepEqual(await axeViolations(page), [], "live page, camera running");
     await page.click('.step[data-step="3"]');
     await page.waitForFunction(() => /Step 3 of 4/.test(document.getElementById("step-caption").textContent), null, { timeout: 60_000 });
-    assert.deepEqual(await violations(page), [], "live page, how detection works");
+    assert.deepEqual(await axeViolations(page), [], "live page, how detection works");
     await page.click("#classroom");
-    assert.deepEqual(await violations(page), [], "live page, classroom mode");
+    assert.deepEqual(await axeViolations(page), [], "live page, classroom mode");
     await page.click("#classroom");
     await page.click('.step[data-step="0"]');
     await page.locator("#protect").check();
-    assert.deepEqual(await violations(page), [], "live page, protecting");
+    assert.deepEqual(await axeViolations(page), [], "live page, protecting");
     await page.goto(`${live.origin}/embed.html`);
-    assert.deepEqual(await violations(page), [], "embed example, before the camera");
+    assert.deepEqual(await axeViolations(page), [], "embed example, before the camera");
     await page.locator("unseen-camera").getByRole("button", { name: "Start camera" }).click();
     await page.locator("unseen-camera").getByRole("status").filter({ hasText: /faces? found/ }).waitFor({ timeout: 120_000 });
-    assert.deepEqual(await violations(page), [], "embed example, protecting");
+    assert.deepEqual(await axeViolations(page), [], "embed example, protecting");
   } finally {
     await live.close();
   }
@@ -53,7 +43,7 @@ test("every view passes axe-core's WCAG 2.1 AA rules", { timeout: 300_000 }, asy
     await page.goto(`${denied.origin}/index.html`);
     await page.click("#start");
     await page.waitForSelector("#message:not([hidden])");
-    assert.deepEqual(await violations(page), [], "live page, camera refused");
+    assert.deepEqual(await axeViolations(page), [], "live page, camera refused");
   } finally {
     await denied.close();
   }
@@ -62,10 +52,10 @@ test("every view passes axe-core's WCAG 2.1 AA rules", { timeout: 300_000 }, asy
   try {
     const { page } = photos;
     await page.goto(`${photos.origin}/photo.html`);
-    assert.deepEqual(await violations(page), [], "photo page, empty");
+    assert.deepEqual(await axeViolations(page), [], "photo page, empty");
     await page.setInputFiles("#files", PHOTO);
     await page.waitForSelector('#list li[data-status="ready"]', { timeout: 180_000 });
-    assert.deepEqual(await violations(page), [], "photo page, reviewing");
+    assert.deepEqual(await axeViolations(page), [], "photo page, reviewing");
   } finally {
     await photos.close();
   }
@@ -74,10 +64,10 @@ test("every view passes axe-core's WCAG 2.1 AA rules", { timeout: 300_000 }, asy
   try {
     const { page } = videos;
     await page.goto(`${videos.origin}/video.html`);
-    assert.deepEqual(await violations(page), [], "video page, empty");
+    assert.deepEqual(await axeViolations(page), [], "video page, empty");
     await page.setInputFiles("#file", VIDEO);
     await page.waitForFunction(() => !document.getElementById("save").disabled, null, { timeout: 180_000 });
-    assert.deepEqual(await violations(page), [], "video page, reviewing");
+    assert.deepEqual(await axeViolations(page), [], "video page, reviewing");
   } finally {
     await videos.close();
   }

@@ -1,6 +1,7 @@
 // Shared by the browser tests and the bench: serve www/ on loopback, launch Debian's Chromium headless
 // (never a downloaded browser) with an optional fake camera, record every request the page makes.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -48,4 +49,13 @@ export async function start({ camera = null, mounts = {}, locale = "en-GB", extr
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core's WCAG 2.1 A and AA violations on the page as it is now, as readable lines. */
+export async function axeViolations(page) {
+  await page.evaluate(AXE); // evaluated through the DevTools protocol, so the page's CSP does not apply
+  const found = await page.evaluate(() => window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }).then((r) => r.violations));
+  return found.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }

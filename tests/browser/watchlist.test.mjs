@@ -5,20 +5,12 @@
 // and after "Forget everything" nothing kept: not in the page, not in storage, not in the caches.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
-import { ROOT, start } from "./harness.mjs";
+import { ROOT, axeViolations, start } from "./harness.mjs";
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const CLIP = join(ROOT, "tests/data/generated/two-faces.y4m");
 const PEOPLE = join(ROOT, "tests/data/fetched/people");
 
-async function violations(page) {
-  await page.evaluate(AXE);
-  const found = await page.evaluate(() => window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }).then((r) => r.violations));
-  return found.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 /** The next `unseen:watch` event's detail after `action` (a frame processed). */
 async function nextWatch(page, action) {
@@ -36,7 +28,7 @@ test("watchlist: enrol with consent, recognise, a false alert as the threshold r
   try {
     const { page } = b;
     await page.goto(`${b.origin}/watchlist.html`);
-    assert.deepEqual(await violations(page), [], "watchlist page, before anything");
+    assert.deepEqual(await axeViolations(page), [], "watchlist page, before anything");
 
     // Consent first: nothing can be enrolled before the box is ticked.
     assert.equal(await page.isDisabled("#enrol"), true);
@@ -60,7 +52,7 @@ test("watchlist: enrol with consent, recognise, a false alert as the threshold r
     await page.click("#alert-match");
     assert.equal(await text(page, "count-alerts"), "1");
     assert.equal(await text(page, "count-matches"), "1");
-    assert.deepEqual(await violations(page), [], "watchlist page, a face recognised");
+    assert.deepEqual(await axeViolations(page), [], "watchlist page, a face recognised");
 
     // Biden: farther than 0.6, no alert; the threshold raised to 0.95, a false alert.
     const other = await nextWatch(page, () => page.setInputFiles("#view-photo", join(PEOPLE, "biden.jpg")));
@@ -95,7 +87,7 @@ test("watchlist: enrol with consent, recognise, a false alert as the threshold r
     }));
     assert.ok(live.faces.length >= 1 && live.printMs > 0, JSON.stringify(live));
     await page.click("#classroom");
-    assert.deepEqual(await violations(page), [], "watchlist page, camera in classroom mode");
+    assert.deepEqual(await axeViolations(page), [], "watchlist page, camera in classroom mode");
     await page.click("#classroom");
     await page.click("#stop");
 

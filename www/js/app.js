@@ -9,7 +9,7 @@ import { Bridge } from "./bridge.js";
 import { countRequests, registerOffline } from "./site.js";
 import { CameraError, cameraMessage, openCamera, stopCamera } from "./camera.js";
 import { drawCandidates, drawFaces, drawStep, unpackBoxes, unpackFaces } from "./overlay.js";
-import { missingFeature, paintBlurred as blur, sendFrame } from "./live-core.js";
+import { missingFeature, nextTurn, paintBlurred as blur, sendFrame } from "./live-core.js";
 import { Strings, translatePage } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -191,13 +191,7 @@ function loop() {
   if (!state.stream) return;
   if (protecting() && !state.shownProtected) paintBlurred();
   processFrame();
-  if (video.requestVideoFrameCallback) {
-    if (state.nextFrame) video.cancelVideoFrameCallback(state.nextFrame);
-    state.nextFrame = video.requestVideoFrameCallback(() => { state.nextFrame = 0; loop(); });
-  } else {
-    cancelAnimationFrame(state.nextFrame);
-    state.nextFrame = requestAnimationFrame(() => { state.nextFrame = 0; loop(); });
-  }
+  nextTurn(video, state, loop);
 }
 
 async function startCamera() {

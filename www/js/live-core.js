@@ -62,3 +62,16 @@ export async function sendFrame(bridge, source, { now, protect, still = false, w
     clearTimeout(watchdog);
   }
 }
+
+/** Schedule `turn` for the video's next frame (the next animation frame where the browser has no
+ *  video-frame callbacks), replacing the callback `holder.nextFrame` already waits for, so there is
+ *  only ever one loop. */
+export function nextTurn(video, holder, turn) {
+  if (video.requestVideoFrameCallback) {
+    if (holder.nextFrame) video.cancelVideoFrameCallback(holder.nextFrame);
+    holder.nextFrame = video.requestVideoFrameCallback(() => { holder.nextFrame = 0; turn(); });
+  } else {
+    cancelAnimationFrame(holder.nextFrame);
+    holder.nextFrame = requestAnimationFrame(() => { holder.nextFrame = 0; turn(); });
+  }
+}

@@ -26,7 +26,7 @@
 import { Bridge } from "./bridge.js";
 import { CameraError, cameraMessage, openCamera, stopCamera } from "./camera.js";
 import { drawFaces, unpackBoxes, unpackFaces } from "./overlay.js";
-import { missingFeature, paintBlurred, sendFrame } from "./live-core.js";
+import { missingFeature, nextTurn, paintBlurred, sendFrame } from "./live-core.js";
 import { Strings, chooseLanguage, loadStrings } from "./i18n.js";
 
 const SHEET = new CSSStyleSheet();
@@ -189,13 +189,7 @@ class UnseenCamera extends HTMLElement {
     if (!this.stream || !this.isConnected) return;
     if (this.protecting && !this.shownProtected) this.blur();
     this.processFrame();
-    if (this.video.requestVideoFrameCallback) {
-      if (this.nextFrame) this.video.cancelVideoFrameCallback(this.nextFrame);
-      this.nextFrame = this.video.requestVideoFrameCallback(() => { this.nextFrame = 0; this.loop(); });
-    } else {
-      cancelAnimationFrame(this.nextFrame);
-      this.nextFrame = requestAnimationFrame(() => { this.nextFrame = 0; this.loop(); });
-    }
+    nextTurn(this.video, this, () => this.loop());
   }
 
   async processFrame() {

@@ -9,7 +9,7 @@ import { Bridge } from "./bridge.js";
 import { countRequests, registerOffline } from "./site.js";
 import { CameraError, cameraMessage, openCamera, stopCamera } from "./camera.js";
 import { unpackFaces } from "./overlay.js";
-import { missingFeature, paintBlurred as blur, sendFrame } from "./live-core.js";
+import { missingFeature, nextTurn, paintBlurred as blur, sendFrame } from "./live-core.js";
 import { Strings, translatePage } from "./i18n.js";
 import { AlertLog, DEFAULT_THRESHOLD, Watchlist, falseAlertsPerDay, splitPrints } from "./watchlist-core.js";
 
@@ -103,16 +103,21 @@ function drawDistance(canvas, distance, limit) {
   c.fillRect(Math.min(1, limit / max) * width - 1, 0, 3, height);
 }
 
-function faceItem(print, match) {
-  const li = document.createElement("li");
+/** A faceprint's strip of bars, described for screen readers by `label`. */
+function printStrip(print, label) {
   const strip = document.createElement("canvas");
   strip.width = 256;
   strip.height = 40;
   strip.className = "print";
   strip.setAttribute("role", "img");
-  strip.setAttribute("aria-label", tr(print ? "watch.print.label" : "watch.print.none"));
+  strip.setAttribute("aria-label", label);
   drawPrint(strip, print);
-  li.append(strip);
+  return strip;
+}
+
+function faceItem(print, match) {
+  const li = document.createElement("li");
+  li.append(printStrip(print, tr(print ? "watch.print.label" : "watch.print.none")));
   const text = document.createElement("p");
   if (!print) text.textContent = tr("watch.print.none");
   else if (!match) text.textContent = tr("watch.nearest.empty");
@@ -151,13 +156,7 @@ function updateEnrol() {
 function showList() {
   const items = watchlist.entries.map((entry) => {
     const li = document.createElement("li");
-    const strip = document.createElement("canvas");
-    strip.width = 256;
-    strip.height = 40;
-    strip.className = "print";
-    strip.setAttribute("role", "img");
-    strip.setAttribute("aria-label", tr("watch.print.of", { name: entry.label }));
-    drawPrint(strip, entry.print);
+    const strip = printStrip(entry.print, tr("watch.print.of", { name: entry.label }));
     const name = document.createElement("span");
     name.textContent = entry.label;
     const remove = document.createElement("button");
@@ -275,13 +274,7 @@ function loop() {
   if (!state.stream) return;
   if (protecting() && !state.shownProtected) paintBlurred();
   processFrame();
-  if (video.requestVideoFrameCallback) {
-    if (state.nextFrame) video.cancelVideoFrameCallback(state.nextFrame);
-    state.nextFrame = video.requestVideoFrameCallback(() => { state.nextFrame = 0; loop(); });
-  } else {
-    cancelAnimationFrame(state.nextFrame);
-    state.nextFrame = requestAnimationFrame(() => { state.nextFrame = 0; loop(); });
-  }
+  nextTurn(video, state, loop);
 }
 
 function stopEverything() {

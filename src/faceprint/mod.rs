@@ -6,6 +6,8 @@
 //! Only the watchlist page and the `faceprint` example use this. The live page and the `unseen`
 //! CLI never compute a faceprint: the tool that covers faces does not match them.
 
+pub mod dlib;
+
 use crate::detect::Face;
 use crate::engine::Network;
 use crate::error::{Error, Result};
@@ -174,10 +176,13 @@ impl Faceprinter {
     /// Load the network (the ONNX file `examples/faceprint_model.rs` writes from dlib's). Refused
     /// unless it reads a 150×150 RGB chip and gives 128 numbers.
     pub fn new(model: &[u8]) -> Result<Self> {
-        let net = Network::load(model, None)?;
+        let net = Network::load(model, None).map_err(|e| match e {
+            Error::Model(why) => Error::FaceprintModel(why),
+            other => other,
+        })?;
         let shape = net.input_shape();
         if (shape.h, shape.w, shape.c) != (CHIP, CHIP, 3) {
-            return Err(Error::Model(
+            return Err(Error::FaceprintModel(
                 "this is not a faceprint model: it does not read a 150×150 colour picture".into(),
             ));
         }
@@ -185,7 +190,9 @@ impl Faceprinter {
             .find_output(None, &[LEN, 1, 1])
             .or_else(|| net.find_output(None, &[LEN]))
             .ok_or_else(|| {
-                Error::Model("this is not a faceprint model: it gives no 128 numbers".into())
+                Error::FaceprintModel(
+                    "this is not a faceprint model: it gives no 128 numbers".into(),
+                )
             })?;
         Ok(Faceprinter {
             net,
