@@ -93,7 +93,7 @@ pub fn leaks_and_cover(
                     .iter()
                     .enumerate()
                     .any(|(k, b)| *b > 0 && shot.in_view(k) >= 0.5);
-            if leaked || (!seen.exists() && list.split(',').any(|v| v.trim() == i.to_string())) {
+            if (leaked || list.split(',').any(|v| v.trim() == i.to_string())) && !seen.exists() {
                 for (what, rgba) in [("taken", &shot.img.rgba[..]), ("shown", &shown[..])] {
                     let png = unseen::image_io::encode(
                         rgba,
