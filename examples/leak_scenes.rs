@@ -14,7 +14,7 @@ mod common;
 
 use common::edges::{self, EdgeClip, SCENES};
 use common::motion::Shot;
-use common::protect::{frames_per_scene, leaks_and_cover, Run};
+use common::protect::{frames_per_scene, outcome, Run};
 use unseen::live::{HOLD_BACK_FRAMES, PROTECT_THRESHOLD};
 use unseen::{Rect, Result};
 
@@ -45,7 +45,8 @@ fn main() -> Result<()> {
             min_in_view: 0.25,
             second_look: !std::env::args().any(|a| a == "--one"),
         };
-        let (all, cover) = leaks_and_cover(model, |i| clip.frame(i), edges::FRAMES, run);
+        let out = outcome(model, |i| clip.frame(i), edges::FRAMES, run);
+        let (all, cover) = (&out.leaks, &out.cover);
         let mean = cover.iter().map(|c| c.1).sum::<f32>() / cover.len().max(1) as f32;
         let worst = cover
             .iter()
@@ -60,11 +61,30 @@ fn main() -> Result<()> {
         let half: Vec<_> = all.iter().filter(|l| l.in_view >= 0.5).cloned().collect();
         for ((scene, n_half), (_, n_quarter)) in frames_per_scene(&half, &SCENES)
             .into_iter()
-            .zip(frames_per_scene(&all, &SCENES))
+            .zip(frames_per_scene(all, &SCENES))
         {
             println!("  {scene:<28} {n_half:>4} frames (≥ 1/2 in view) {n_quarter:>4} (≥ 1/4)");
         }
-        for l in &all {
+        println!("  frames shown with both barcodes covered (a reader could not tell which frame), per stretch, and how much of the frame was covered:");
+        for (first, name) in edges::STRETCHES {
+            let n = out
+                .unreadable
+                .iter()
+                .filter(|i| edges::stretch(**i) == name)
+                .count();
+            let shown = cover.iter().filter(|c| edges::stretch(c.0) == name).count();
+            let mean = cover
+                .iter()
+                .filter(|c| edges::stretch(c.0) == name)
+                .map(|c| c.1)
+                .sum::<f32>()
+                / shown.max(1) as f32;
+            println!(
+                "    from frame {first:>3} {name:<32} {n:>4} of {shown}, covered on average {:.0} %",
+                100.0 * mean
+            );
+        }
+        for l in all {
             println!(
                 "    frame {:>3} {:<28} {:>3.0} % in view, {} blocks",
                 l.frame,

@@ -3,6 +3,10 @@
 //! with round trips.
 
 /// A point in pixels (or in normalised units, where a function says so).
+/// [`Rect::reaching_edges`] takes a box as near an edge within one box size of it, but never from
+/// further than this share of the frame's width (across) or height (down).
+pub const NEAR_EDGE_SHARE: f32 = 0.15;
+
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Point {
     pub x: f32,
@@ -93,8 +97,25 @@ impl Rect {
     /// frame that the box reaches within `margin` of its size, it is stretched to one box size beyond
     /// that edge. A box clear of every edge is returned as it is.
     pub fn past_edges(&self, width: u32, height: u32, margin: f32) -> Rect {
+        self.past_edges_within(width, height, (margin * self.w, margin * self.h))
+    }
+
+    /// Where a face now at this box may have been a moment ago if it came in from the frame's edge,
+    /// or may be now if it went back out: on each side of a `width`×`height` frame that lies within
+    /// one box size of the box, but no more than [`NEAR_EDGE_SHARE`] of the frame, the box is
+    /// stretched to one box size beyond that edge. A box far from every edge is returned as it is.
+    /// The cap keeps a face as large as half the frame from reaching every edge at once.
+    pub fn reaching_edges(&self, width: u32, height: u32) -> Rect {
+        let near = (
+            self.w.min(NEAR_EDGE_SHARE * width as f32),
+            self.h.min(NEAR_EDGE_SHARE * height as f32),
+        );
+        self.past_edges_within(width, height, near)
+    }
+
+    /// [`Rect::past_edges`] with the margins in pixels, across (`mx`) and down (`my`).
+    fn past_edges_within(&self, width: u32, height: u32, (mx, my): (f32, f32)) -> Rect {
         let (width, height) = (width as f32, height as f32);
-        let (mx, my) = (margin * self.w, margin * self.h);
         let mut r = *self;
         if self.x < mx {
             r = r.union(&Rect::new(-self.w, self.y, self.w, self.h));
@@ -109,13 +130,6 @@ impl Rect {
             r = r.union(&Rect::new(r.x, height, r.w, self.h));
         }
         r
-    }
-
-    /// Where a face now at this box may have been a moment ago if it came in from the frame's edge:
-    /// on each side of a `width`×`height` frame that lies within one box size of the box, the box is
-    /// stretched to one box size beyond that edge. A box far from every edge is returned as it is.
-    pub fn reaching_edges(&self, width: u32, height: u32) -> Rect {
-        self.past_edges(width, height, 1.0)
     }
 
     /// True when every coordinate is a finite number.
@@ -278,6 +292,13 @@ mod tests {
         assert_eq!(
             bottom.reaching_edges(640, 480),
             Rect::new(270.0, 400.0, 100.0, 180.0)
+        );
+        // A box as large as half the frame reaches only the edges within 15 % of the frame (here the
+        // top and the bottom, not the left 125 px away).
+        let large = Rect::new(125.0, 49.0, 336.0, 404.0);
+        assert_eq!(
+            large.reaching_edges(640, 480),
+            Rect::new(125.0, -404.0, 336.0, 1288.0)
         );
         // Wherever the face was a moment ago while entering, the stretched box holds it.
         for shift in [0.0, 30.0, 60.0, 100.0] {

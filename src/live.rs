@@ -228,12 +228,20 @@ impl LivePipeline {
         let frame = Frame::new(rgba, width, height)?;
         let mut found = self.detector.detect(frame, options)?;
         if let (true, Some(second)) = (protect, self.second_look.as_mut()) {
-            let both = found
-                .iter()
-                .chain(&second.faces(frame, options.threshold)?)
-                .map(to_candidate)
-                .collect();
-            found = merged_faces(both, options.overlap);
+            let more = second.faces_and_lost(frame, options.threshold, &self.tracker.lost())?;
+            let both: Vec<Face> = found.iter().chain(&more).copied().collect();
+            found = merged_faces(both.iter().map(to_candidate).collect(), options.overlap);
+            // Merged, a face keeps all of every box it was found in: a band cuts a face that reaches
+            // past it, and its box of the part in the band would shrink the merged cover.
+            for f in &mut found {
+                let merged = f.rect;
+                for b in both
+                    .iter()
+                    .filter(|b| b.rect.iou(&merged) > options.overlap)
+                {
+                    f.rect = f.rect.union(&b.rect);
+                }
+            }
         }
         let shown: Vec<Face> = found
             .iter()

@@ -39,7 +39,15 @@ struct Track {
     moving: bool,
     /// Frames in a row the face has been detected in, up to now.
     run: u32,
+    /// Its last box of the whole face, and when: a detector may find only part of a face cut by the
+    /// frame's edge (an eye and a brow, a box half as tall), and a face does not shrink that much in
+    /// a frame, so that box stays covered for [`HOLD_MS`] while the boxes are that much smaller.
+    whole: (Rect, f64),
 }
+
+/// A box smaller than this share of its track's last whole box (in height or width) is taken to be
+/// of part of the face.
+const PART_OF_FACE: f32 = 0.8;
 
 /// Tracks of the faces seen recently.
 #[derive(Debug, Clone)]
@@ -140,7 +148,12 @@ impl Tracker {
                     // the frame's edge jump about from frame to frame (and between detectors), a
                     // face smeared by fast motion is found behind where it is, and a face partly
                     // hidden is found smaller.
-                    t.cover = face.union(&moved(t, now));
+                    let (whole, when) = t.whole;
+                    let part = face.h < PART_OF_FACE * whole.h || face.w < PART_OF_FACE * whole.w;
+                    if !part || now - when > HOLD_MS {
+                        t.whole = (*face, now);
+                    }
+                    t.cover = face.union(&moved(t, now)).union(&t.whole.0);
                     let dt = now - t.last_seen;
                     if dt > 0.0 && dt < MAX_VELOCITY_GAP_MS {
                         let (old, new) = (t.rect.center(), face.center());
@@ -169,6 +182,7 @@ impl Tracker {
                         vy: 0.0,
                         moving: false,
                         last_seen: now,
+                        whole: (*face, now),
                     })
                 }
             }
@@ -195,6 +209,17 @@ impl Tracker {
             cover: self.tracks.iter().map(|t| covered(t, now, frame)).collect(),
             found,
         }
+    }
+
+    /// The last boxes of faces missed in the newest frame, the most recently seen first.
+    pub fn lost(&self) -> Vec<Rect> {
+        let mut lost: Vec<&Track> = self
+            .tracks
+            .iter()
+            .filter(|t| t.last_seen < self.previous)
+            .collect();
+        lost.sort_by(|a, b| b.last_seen.total_cmp(&a.last_seen));
+        lost.into_iter().map(|t| t.rect).collect()
     }
 
     fn latest(&self) -> f64 {
@@ -240,16 +265,26 @@ fn covered(t: &Track, now: f64, frame: (f32, f32)) -> Rect {
         return t.cover;
     }
     let moved = moved(t, now);
+    if age > HOLD_MS {
+        // Held this long only at the frame's edge ([`EDGE_HOLD_MS`]): a face that went on or went
+        // back out has gone by now, and one still here is parked where it was last covered.
+        return t.cover.union(&moved).scaled(MIN_HELD_GROWTH);
+    }
     let growth =
         (1.0 + GROWTH_PER_SECOND * age as f32 / 1000.0).clamp(MIN_HELD_GROWTH, MAX_HELD_GROWTH);
-    // Grow around the moved box and keep covering where the face was last seen too.
-    let held = moved.scaled(growth).union(&t.rect.scaled(MIN_HELD_GROWTH));
+    // Grow around the moved box and keep covering where the face was last covered too: not only its
+    // last box, which for a face cut by the frame's edge may be of a part of it (an eye and a brow,
+    // half as tall as the box before).
+    let held = moved.scaled(growth).union(&t.cover.scaled(MIN_HELD_GROWTH));
     if frame.0 <= 0.0 || frame.1 <= 0.0 {
         return held;
     }
     // A face missed near the frame's edge may have turned and left through it, against the velocity
     // it came in with (a face that came in, looked and went back out): the way out is covered too.
-    held.union(&t.rect.reaching_edges(frame.0 as u32, frame.1 as u32))
+    // Near by the face's own size (its last box, or its last whole box if that box was of a part),
+    // not by its cover's, which has grown with the hold.
+    let face = t.rect.union(&t.whole.0);
+    held.union(&face.reaching_edges(frame.0 as u32, frame.1 as u32))
 }
 
 #[cfg(test)]
@@ -268,6 +303,36 @@ mod tests {
             && outer.y <= inner.y
             && outer.right() >= inner.right()
             && outer.bottom() >= inner.bottom()
+    }
+
+    #[test]
+    fn faces_missed_in_the_newest_frame_are_lost_most_recent_first() {
+        let mut t = Tracker::new();
+        let other = Rect::new(300.0, 300.0, 40.0, 40.0);
+        t.update(&[FACE], 0.0);
+        t.update(&[FACE, other], 33.0);
+        assert!(t.lost().is_empty());
+        t.update(&[FACE], 66.0);
+        assert_eq!(t.lost(), vec![other]);
+        t.update(&[], 100.0);
+        assert_eq!(t.lost(), vec![FACE, other]);
+    }
+
+    #[test]
+    fn a_face_found_in_part_stays_covered_whole_for_a_while() {
+        let mut t = Tracker::new();
+        t.set_frame_size(640, 480);
+        t.update(&[FACE], 0.0);
+        let eyes = Rect::new(100.0, 100.0, 50.0, 24.0);
+        for ms in [33.0, 66.0, 100.0] {
+            let c = t.update(&[eyes], ms).cover;
+            assert!(contains(&c[0], &FACE), "at {ms} ms: {:?}", c[0]);
+        }
+        // Held once missed, too.
+        assert!(contains(&t.update(&[], 133.0).cover[0], &FACE));
+        // A face that really is that small by now is covered as it is found.
+        let c = t.update(&[eyes], HOLD_MS + 200.0).cover;
+        assert!(!contains(&c[0], &FACE), "{:?}", c[0]);
     }
 
     #[test]
@@ -377,8 +442,13 @@ mod tests {
         let half = Rect { w: 25.0, ..FACE };
         let c = t.update(&[half], 33.0).cover;
         assert!(contains(&c[0], &FACE), "{:?}", c[0]);
-        // Then it stays that size: the cover shrinks towards it.
+        // It stays that size: the whole box stays covered for the hold time, then the cover shrinks
+        // towards the half.
         let c = t.update(&[half], 66.0).cover;
+        assert!(contains(&c[0], &FACE), "{:?}", c[0]);
+        let c = t.update(&[half], HOLD_MS - 1.0).cover;
+        assert!(contains(&c[0], &FACE), "{:?}", c[0]);
+        let c = t.update(&[half], HOLD_MS + 33.0).cover;
         assert!(
             contains(&c[0], &half) && c[0].area() < FACE.area(),
             "{:?}",

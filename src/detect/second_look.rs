@@ -8,12 +8,18 @@
 //! ([`BAND_DEPTH`]) of the frame, so a frame's second look costs about a quarter of a search of the
 //! whole frame at that resolution. A face found at an edge is held for seconds by the tracker, so one
 //! look every four frames keeps it covered. Faces away from the edges are BlazeFace's.
+//!
+//! A face lost near an edge is looked for at once: while the tracker holds a face that was missed
+//! last frame, the band along the edge nearest it is searched too, whoever's turn it is
+//! ([`SecondLook::faces_and_lost`]). A face moving fast, smeared, is missed by BlazeFace frames
+//! running, and where it goes meanwhile no rule can foresee (it may turn back at the edge).
 
 use super::photo::crop;
 use super::retinaface::{RetinaNets, SIZE_STEP};
 use super::{resize_rgba, Face};
 use crate::error::Result;
 use crate::frame::Frame;
+use crate::geometry::Rect;
 
 /// Frames wider than this are shrunk to it before the edges are searched.
 pub const SECOND_LOOK_WIDTH: u32 = 640;
@@ -76,6 +82,30 @@ impl SecondLook {
         self.faces_at(frame, edge, threshold)
     }
 
+    /// [`SecondLook::faces`], and where the faces in `lost` (boxes of faces missed in the last
+    /// frame, the most recently seen first) were: the band along the edge nearest the first of them
+    /// within a band's depth of an edge is searched as well, unless it is this frame's turn anyway.
+    /// At most two bands a frame, so a frame costs at most half a search of the whole of it.
+    pub fn faces_and_lost(
+        &mut self,
+        frame: Frame<'_>,
+        threshold: f32,
+        lost: &[Rect],
+    ) -> Result<Vec<Face>> {
+        let turn = self.next_edge();
+        let (w, h) = (frame.width() as f32, frame.height() as f32);
+        let depth = BAND_DEPTH * w.min(h);
+        let extra = lost
+            .iter()
+            .find_map(|r| nearest_edge(r, (w, h), depth))
+            .filter(|e| *e != turn);
+        let mut found = self.faces(frame, threshold)?;
+        if let Some(edge) = extra {
+            found.extend(self.faces_at(frame, edge, threshold)?);
+        }
+        Ok(found)
+    }
+
     /// Faces along `edge` of `frame` (see [`SecondLook::faces`]).
     pub fn faces_at(&mut self, frame: Frame<'_>, edge: Edge, threshold: f32) -> Result<Vec<Face>> {
         let (w, h) = (frame.width(), frame.height());
@@ -111,5 +141,48 @@ impl SecondLook {
                 landmarks: c.keypoints,
             })
             .collect())
+    }
+}
+
+/// The edge of a `frame` = (width, height) nearest a box, if the box reaches within `depth` of it.
+fn nearest_edge(r: &Rect, (w, h): (f32, f32), depth: f32) -> Option<Edge> {
+    if !r.is_finite() {
+        return None;
+    }
+    [
+        (Edge::Left, r.x),
+        (Edge::Right, w - r.right()),
+        (Edge::Top, r.y),
+        (Edge::Bottom, h - r.bottom()),
+    ]
+    .into_iter()
+    .filter(|(_, d)| *d < depth)
+    .min_by(|a, b| a.1.total_cmp(&b.1))
+    .map(|(e, _)| e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_face_is_looked_for_along_its_nearest_edge() {
+        let frame = (640.0, 480.0);
+        let at = |x, y| Rect::new(x, y, 60.0, 90.0);
+        assert_eq!(
+            nearest_edge(&at(575.0, 170.0), frame, 192.0),
+            Some(Edge::Right)
+        );
+        assert_eq!(
+            nearest_edge(&at(-20.0, 170.0), frame, 192.0),
+            Some(Edge::Left)
+        );
+        assert_eq!(
+            nearest_edge(&at(300.0, 400.0), frame, 192.0),
+            Some(Edge::Bottom)
+        );
+        assert_eq!(nearest_edge(&at(300.0, 5.0), frame, 192.0), Some(Edge::Top));
+        assert_eq!(nearest_edge(&at(290.0, 195.0), frame, 192.0), None);
+        assert_eq!(nearest_edge(&at(f32::NAN, 0.0), frame, 192.0), None);
     }
 }

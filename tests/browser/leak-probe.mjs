@@ -58,6 +58,7 @@ export function leakProbe(truth) {
   const recent = [];              // the indices of the camera's last frames, newest last
   const unreadable = [];          // what the unreadable paints looked like (PNG data URLs), to see why
   const leakShots = [];           // what the first paints showing a face looked like (PNG data URLs)
+  const hiddenShots = [];         // what the first paints with both barcodes covered looked like
   const luma = (d, i) => 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
 
   /** The frame index from either barcode, or null when neither reads cleanly. */
@@ -108,7 +109,10 @@ export function leakProbe(truth) {
     const index = decode(ctx);
     if (index === null) {
       if (fromTiny) counts.blurred++;
-      else if (recent.length > 0 && recent.every((i) => leakedBlocks(i, grab(ctx, i), camera.get(i), 0).blocks === 0)) counts.hidden++;
+      else if (recent.length > 0 && recent.every((i) => leakedBlocks(i, grab(ctx, i), camera.get(i), 0).blocks === 0)) {
+        counts.hidden++;
+        if (hiddenShots.length < 40 && counts.hidden % 5 === 1) hiddenShots.push(ctx.canvas.toDataURL("image/png"));
+      }
       else { counts.unreadable++; unreadable.push(ctx.canvas.toDataURL("image/png")); }
       return;
     }
@@ -216,5 +220,5 @@ export function leakProbe(truth) {
 
   /** How many times the view was painted in the last `ms` milliseconds. */
   const paintsInLast = (ms) => paintTimes.filter((t) => t >= performance.now() - ms).length;
-  window.__leakProbe = { on: false, report, unreadable, leakShots, paintsInLast };
+  window.__leakProbe = { on: false, report, unreadable, leakShots, hiddenShots, paintsInLast };
 }

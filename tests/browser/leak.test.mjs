@@ -13,11 +13,12 @@ import { EDGES_CLIP, MOTION_CLIP, clipTruth, leakReport, startProtected } from "
 
 /** Save the paints the probe kept (unreadable ones, ones showing a face) as PNGs in the temp folder. */
 async function saveShots(page, name) {
-  const { unreadable, leakShots } = await page.evaluate(() => window.__leakProbe);
-  const save = (urls, kind) => urls.slice(0, 10).forEach((url, i) => writeFileSync(join(tmpdir(), `unseen-${name}-${kind}-${i}.png`), Buffer.from(url.split(",")[1], "base64")));
+  const { unreadable, leakShots, hiddenShots } = await page.evaluate(() => window.__leakProbe);
+  const save = (urls, kind) => urls.slice(0, 40).forEach((url, i) => writeFileSync(join(tmpdir(), `unseen-${name}-${kind}-${i}.png`), Buffer.from(url.split(",")[1], "base64")));
   save(unreadable, "unreadable");
   save(leakShots, "leak");
-  if (unreadable.length || leakShots.length) console.log(`paints kept: ${join(tmpdir(), `unseen-${name}-*.png`)}`);
+  save(hiddenShots, "hidden");
+  if (unreadable.length || leakShots.length || hiddenShots.length) console.log(`paints kept: ${join(tmpdir(), `unseen-${name}-*.png`)}`);
 }
 
 /** Protect mode on `page` (the live page, or the embed page's <unseen-camera>) over two passes of
@@ -73,15 +74,15 @@ for (const model of ["short", "full"]) {
       assert.ok(r.compared >= 150, `${r.compared} painted frames compared`);
       assert.equal(r.unreadable, 0, "every paint is a decoded camera frame, the blurred fallback, or shows no recent face");
       assert.ok(Object.keys(r.scenes).length >= 6, `scenarios painted: ${Object.keys(r.scenes)}`);
-      // The goal is none. Measured: none with either model in most runs, and up to 2 or 4 in the
-      // fast scene (a face smeared by 600 px a second, missed for several frames running, as in
-      // tests/leak.rs at 15 frames a second) when the page runs slowly (a loaded machine). Every
-      // other scene: none.
+      // The goal is none. Measured: none in every scene with either model (the band along the edge
+      // where a face was lost is searched at once, and a face found in part keeps its whole box
+      // covered). The fast scene (a face smeared by 600 px a second) is allowed 2 frames for a page
+      // slowed by a loaded machine, as it showed before those fixes; every other scene: none.
       for (const [scene, { leaked }] of Object.entries(r.scenes)) {
         if (scene.startsWith("fast")) continue;
         assert.equal(leaked, 0, `${scene}: faces at least half in view painted uncovered (frame index, blocks): ${JSON.stringify(r.leaks)}`);
       }
-      assert.ok(r.leaks.length <= 4, `faces at least half in view painted uncovered (frame index, blocks): ${JSON.stringify(r.leaks)}`);
+      assert.ok(r.leaks.length <= 2, `faces at least half in view painted uncovered (frame index, blocks): ${JSON.stringify(r.leaks)}`);
       assert.deepEqual(b.errors, []);
     } finally {
       await b.close();

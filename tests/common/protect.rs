@@ -1,7 +1,7 @@
 //! Protect mode run natively over a clip, frame by frame, as the page's worker runs it
 //! (`unseen::live::LivePipeline`), counting the frames that show a face uncovered, per scenario.
 
-use super::motion::{uncovered_blocks_per_face, Shot};
+use super::motion::{uncovered_blocks_per_face, Shot, BARCODE_AT, BARCODE_CELL, BARCODE_CELLS};
 use unseen::live::LivePipeline;
 use unseen::{DetectOptions, Detector};
 
@@ -30,18 +30,26 @@ pub struct Run {
     pub second_look: bool,
 }
 
-/// Runs the `frames` frames of a clip as `run` says and returns every face shown uncovered.
-pub fn leaks(model: &[u8], frame: impl Fn(u32) -> Shot, frames: u32, run: Run) -> Vec<Leak> {
-    leaks_and_cover(model, frame, frames, run).0
+/// What a run showed.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Every face shown uncovered.
+    pub leaks: Vec<Leak>,
+    /// For each frame shown, its index and the share of its pixels changed (covered).
+    pub cover: Vec<(u32, f32)>,
+    /// The frames shown with both frame-index barcodes changed ([`BARCODE_AT`]): a check that reads
+    /// the painted frames cannot tell which frame they were. Covers that reach corners far from any
+    /// face make these.
+    pub unreadable: Vec<u32>,
 }
 
-/// [`leaks`], and for each frame shown the share of its pixels changed (covered).
-pub fn leaks_and_cover(
-    model: &[u8],
-    frame: impl Fn(u32) -> Shot,
-    frames: u32,
-    run: Run,
-) -> (Vec<Leak>, Vec<(u32, f32)>) {
+/// Runs the `frames` frames of a clip as `run` says and returns every face shown uncovered.
+pub fn leaks(model: &[u8], frame: impl Fn(u32) -> Shot, frames: u32, run: Run) -> Vec<Leak> {
+    outcome(model, frame, frames, run).leaks
+}
+
+/// [`leaks`], how much of each frame was covered, and which frames lost both barcodes.
+pub fn outcome(model: &[u8], frame: impl Fn(u32) -> Shot, frames: u32, run: Run) -> Outcome {
     let Run {
         passes,
         step,
@@ -56,8 +64,7 @@ pub fn leaks_and_cover(
             .expect("RetinaFace loads");
     }
     let mut taken = std::collections::VecDeque::new();
-    let mut out = Vec::new();
-    let mut cover = Vec::new();
+    let mut out = Outcome::default();
     for n in (0..passes * frames).step_by(step.max(1) as usize) {
         let shot = frame(n % frames);
         let mut shown = shot.img.rgba.clone();
@@ -82,7 +89,19 @@ pub fn leaks_and_cover(
             .zip(shown.chunks_exact(4))
             .filter(|(a, b)| a != b)
             .count();
-        cover.push((i, changed as f32 / (shown.len() / 4) as f32));
+        out.cover
+            .push((i, changed as f32 / (shown.len() / 4) as f32));
+        let width = shot.img.width as usize;
+        let barcode_changed = |(x, y): (u32, u32)| {
+            (y as usize..(y + BARCODE_CELL) as usize).any(|row| {
+                let at = 4 * (row * width + x as usize);
+                let len = 4 * (BARCODE_CELLS * BARCODE_CELL) as usize;
+                shot.img.rgba[at..at + len] != shown[at..at + len]
+            })
+        };
+        if BARCODE_AT.into_iter().all(barcode_changed) {
+            out.unreadable.push(i);
+        }
         let per_face = uncovered_blocks_per_face(&shot.img, &shown, &shot);
         // For looking at: UNSEEN_SHOW=I,J,… writes what frames I, J, … looked like, taken and shown,
         // the first time each is shown; UNSEEN_SHOW=leaks, each frame showing a face at least half in view.
@@ -93,7 +112,7 @@ pub fn leaks_and_cover(
                     .iter()
                     .enumerate()
                     .any(|(k, b)| *b > 0 && shot.in_view(k) >= 0.5);
-            if (leaked || list.split(',').any(|v| v.trim() == i.to_string())) && !seen.exists() {
+            if leaked || (!seen.exists() && list.split(',').any(|v| v.trim() == i.to_string())) {
                 for (what, rgba) in [("taken", &shot.img.rgba[..]), ("shown", &shown[..])] {
                     let png = unseen::image_io::encode(
                         rgba,
@@ -110,7 +129,7 @@ pub fn leaks_and_cover(
         for (k, blocks) in per_face.into_iter().enumerate() {
             let in_view = shot.in_view(k);
             if blocks > 0 && in_view >= min_in_view {
-                out.push(Leak {
+                out.leaks.push(Leak {
                     frame: i,
                     scene: shot.scenes[k],
                     in_view,
@@ -119,7 +138,7 @@ pub fn leaks_and_cover(
             }
         }
     }
-    (out, cover)
+    out
 }
 
 /// Frames with a face uncovered, per scene of `scenes`.
