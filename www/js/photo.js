@@ -1,7 +1,7 @@
 // The photo page: load many photos, find their faces in the worker, let people review and fix the
 // covers (uncover on purpose, draw covers, undo, zoom and pan, threshold), and save covered copies
 // with no metadata — each one read back and checked after saving. Pixels stay in this tab.
-import { Bridge } from "./bridge.js";
+import { PhotoPool, poolSize } from "./photo-pool.js";
 import { countRequests, registerOffline } from "./site.js";
 import { Strings, translatePage } from "./i18n.js";
 import { zip } from "./zip.js";
@@ -21,9 +21,8 @@ const PREVIEW_SIDE = 2048;
 const MAX_FILE_BYTES = 200 * 1024 * 1024;
 const MAX_ZOOM = 16;
 
-const bridge = new Bridge(new URL("./photo-worker.js", import.meta.url));
-let loaded = null;
-bridge.onfail = () => { loaded = null; };
+/** One worker per core, at most four, two on phones (js/photo-pool.js): photos are opened as many at a time. */
+const pool = new PhotoPool(new URL("./photo-worker.js", import.meta.url), poolSize(navigator.hardwareConcurrency, navigator.maxTouchPoints > 0));
 
 const settings = { threshold: 0.75, style: "solid", shape: "ellipse", maskScale: 1.3, format: "auto" };
 const photos = [];
@@ -31,23 +30,17 @@ let nextKey = 1;
 let current = null;
 let mode = "faces";
 const view = { zoom: 1, cx: 0, cy: 0 };
-let working = false;
+/** Photos being opened now. */
+let opening = 0;
 
 // ---------------------------------------------------------------------------------------------
 // Loading and the queue
 
-function loadDetector() {
-  if (!loaded) {
-    $("loading").hidden = false;
-    loaded = bridge.call("load", {}, {
-      onprogress: ({ loaded: got, total }) => {
-        if (total) $("progress").value = got / total;
-        $("progress-text").textContent = total ? `${(got / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB` : `${(got / 1e6).toFixed(1)} MB`;
-      },
-    }).finally(() => { $("loading").hidden = true; });
-    loaded.catch(() => { loaded = null; });
-  }
-  return loaded;
+/** Shown while the first worker downloads the detectors. */
+function downloadProgress({ loaded: got, total }) {
+  $("loading").hidden = false;
+  if (total) $("progress").value = got / total;
+  $("progress-text").textContent = total ? `${(got / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB` : `${(got / 1e6).toFixed(1)} MB`;
 }
 
 function addFiles(fileList) {
@@ -63,17 +56,19 @@ function addFiles(fileList) {
   processQueue();
 }
 
-async function processQueue() {
-  if (working) return;
-  working = true;
-  try {
-    for (;;) {
-      const p = photos.find((q) => q.status === "waiting");
-      if (!p) break;
-      await openPhoto(p);
-    }
-  } finally {
-    working = false;
+/** Open waiting photos, as many at a time as the pool has workers, in the order they came. */
+function processQueue() {
+  while (opening < pool.bridges.length) {
+    const p = photos.find((q) => q.status === "waiting");
+    if (!p) break;
+    opening++;
+    p.status = "opening";
+    openPhoto(p).finally(() => {
+      opening--;
+      // For the bench and the tests: how many workers the page has used.
+      document.body.dataset.photoWorkers = String(pool.started);
+      processQueue();
+    });
   }
 }
 
@@ -85,12 +80,11 @@ async function openPhoto(p) {
       throw new Error(tr("photo.error.too-large", { mb: Math.round(p.file.size / 1e6), most: MAX_FILE_BYTES / 1e6 }));
     }
     if (p.file.size === 0) throw new Error(tr("photo.error.empty"));
-    const { smallFaces } = await loadDetector();
-    $("small-faces").hidden = smallFaces;
-    if (!smallFaces) loaded = null; // try the download again with the next photo
     const started = performance.now();
     p.bytes = new Uint8Array(await p.file.arrayBuffer());
-    const r = await bridge.call("open", { key: p.key, bytes: p.bytes, previewSide: PREVIEW_SIDE });
+    const r = await pool.open({ key: p.key, bytes: p.bytes, previewSide: PREVIEW_SIDE }, downloadProgress)
+      .finally(() => { $("loading").hidden = true; });
+    $("small-faces").hidden = r.smallFaces;
     Object.assign(p, { width: r.width, height: r.height, metadata: r.metadata, previewWidth: r.previewWidth, previewHeight: r.previewHeight, detectMs: r.detectMs });
     const faces = [];
     for (let i = 0; i + 17 <= r.faces.length; i += 17) {
@@ -198,7 +192,7 @@ async function renderPreview(p) {
   const k = p.previewWidth / p.width;
   const boxes = coverBoxes(p).map((v) => v * k);
   try {
-    const r = await bridge.call("render", { key: p.key, boxes, style: settings.style, shape: settings.shape, maskScale: settings.maskScale });
+    const r = await pool.about(p.key, "render", { key: p.key, boxes, style: settings.style, shape: settings.shape, maskScale: settings.maskScale });
     if (seq !== renderSeq || current !== p) return;
     const bitmap = await createImageBitmap(new ImageData(new Uint8ClampedArray(r.rgba.buffer), r.width, r.height));
     if (seq !== renderSeq || current !== p) { bitmap.close(); return; }
@@ -458,7 +452,7 @@ function outputName(p, format) {
 /** Cover and encode `p` at full size, then check the bytes that came out: no metadata, same size. */
 async function saveCopy(p) {
   const format = outputFormat(p);
-  const r = await bridge.call("save", { bytes: p.bytes, boxes: coverBoxes(p), style: settings.style, shape: settings.shape, maskScale: settings.maskScale, format });
+  const r = await pool.any("save", { bytes: p.bytes, boxes: coverBoxes(p), style: settings.style, shape: settings.shape, maskScale: settings.maskScale, format });
   const c = r.check;
   const problems = [];
   if (c.blocks.length) problems.push(tr("photo.check.blocks", { blocks: c.blocks.join(", ") }));
@@ -616,4 +610,4 @@ function wire() {
 wire();
 
 registerOffline(document.getElementById("update"));
-countRequests(document.getElementById("requests"), [bridge], translated);
+countRequests(document.getElementById("requests"), pool.bridges, translated);
