@@ -72,13 +72,13 @@ fn main() -> Result<()> {
                 .iter()
                 .filter(|i| edges::stretch(**i) == name)
                 .count();
-            let shown = cover.iter().filter(|c| edges::stretch(c.0) == name).count();
-            let mean = cover
+            let here: Vec<f32> = cover
                 .iter()
                 .filter(|c| edges::stretch(c.0) == name)
                 .map(|c| c.1)
-                .sum::<f32>()
-                / shown.max(1) as f32;
+                .collect();
+            let shown = here.len();
+            let mean = here.iter().sum::<f32>() / shown.max(1) as f32;
             println!(
                 "    from frame {first:>3} {name:<32} {n:>4} of {shown}, covered on average {:.0} %",
                 100.0 * mean

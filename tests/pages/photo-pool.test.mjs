@@ -3,7 +3,8 @@
 // that holds the preview, and a dead worker's photos reported as no longer open.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PhotoPool, poolSize } from "../../www/js/photo-pool.js";
+import { PhotoPool } from "../../www/js/photo-pool.js";
+import { workersFor } from "../../www/js/site.js";
 
 /** A stand-in for a Bridge: answers each call after `ms`, and logs it. */
 function fakes(log, { ms = 5, smallFaces = true } = {}) {
@@ -27,13 +28,13 @@ function fakes(log, { ms = 5, smallFaces = true } = {}) {
 }
 
 test("one worker per core, at most four, at most two on a touch device, two when the count is unknown", () => {
-  assert.equal(poolSize(1), 1);
-  assert.equal(poolSize(2), 2);
-  assert.equal(poolSize(16), 4);
-  assert.equal(poolSize(8, true), 2);
-  assert.equal(poolSize(undefined), 2);
-  assert.equal(poolSize(0), 2);
-  assert.equal(poolSize(2.5), 2);
+  assert.equal(workersFor(1), 1);
+  assert.equal(workersFor(2), 2);
+  assert.equal(workersFor(16), 4);
+  assert.equal(workersFor(8, true), 2);
+  assert.equal(workersFor(undefined), 2);
+  assert.equal(workersFor(0), 2);
+  assert.equal(workersFor(2.5), 2);
 });
 
 test("one photo uses one worker; photos opened together spread over the workers", async () => {

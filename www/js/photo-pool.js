@@ -1,16 +1,9 @@
-// The photo page's workers: one per core (at most four), so that a folder of photos is searched on
+// The photo page's workers: one per core (at most four; js/site.js workersFor), so that a folder of photos is searched on
 // every core. Each worker loads the detectors once; the first load is awaited before another worker
 // loads, so the models come over the network once and the others read them from the cache. A photo's
 // preview lives in the worker that opened it, so its renders go back there. A second worker starts
 // only when a photo is waiting and every started worker is busy: one photo costs one worker.
 import { Bridge } from "./bridge.js";
-
-/** How many workers a device with `cores` logical cores gets: at most four, and at most two on a
- * touch device (a phone), where several 12-megapixel photos decoded at once can run out of memory. */
-export function poolSize(cores, touch = false) {
-  const n = Number.isInteger(cores) && cores > 0 ? cores : 2;
-  return Math.max(1, Math.min(touch ? 2 : 4, n));
-}
 
 export class PhotoPool {
   /** `size` workers running `url`; `makeBridge` is for tests, which give a worker of their own. */
@@ -24,13 +17,10 @@ export class PhotoPool {
     this.home = new Map();
     /** The bridges given work so far (a Bridge starts its worker at its first call). */
     this.used = new Set();
-    /** Called with (error) when any worker dies. */
-    this.onfail = null;
     for (const b of this.bridges) {
-      b.onfail = (error) => {
+      b.onfail = () => {
         this.loads.delete(b);
         for (const [key, home] of this.home) if (home === b) this.home.delete(key);
-        this.onfail?.(error);
       };
     }
   }
@@ -57,7 +47,7 @@ export class PhotoPool {
   pick() {
     const idle = this.bridges.find((b) => this.used.has(b) && this.busy.get(b) === 0);
     const fresh = this.bridges.find((b) => !this.used.has(b));
-    const b = idle ?? fresh ?? this.bridges.reduce((a, c) => (this.busy.get(c) < this.busy.get(a) ? c : a));
+    const b = idle ?? fresh ?? this.leastBusy(this.bridges);
     this.used.add(b);
     return b;
   }
@@ -89,9 +79,14 @@ export class PhotoPool {
   /** A call any loaded worker can answer (save), sent to the least busy. */
   async any(op, args, options) {
     const loaded = this.bridges.filter((b) => this.loads.has(b));
-    const b = (loaded.length ? loaded : this.bridges).reduce((a, c) => (this.busy.get(c) < this.busy.get(a) ? c : a));
+    const b = this.leastBusy(loaded.length ? loaded : this.bridges);
     await this.load(b);
     return this.call(b, op, args, options);
+  }
+
+  /** Of `bridges`, the one with the fewest calls waiting (the first of those). */
+  leastBusy(bridges) {
+    return bridges.reduce((a, c) => (this.busy.get(c) < this.busy.get(a) ? c : a));
   }
 
   async call(b, op, args, options) {

@@ -1,8 +1,8 @@
 // The photo page: load many photos, find their faces in the worker, let people review and fix the
 // covers (uncover on purpose, draw covers, undo, zoom and pan, threshold), and save covered copies
 // with no metadata — each one read back and checked after saving. Pixels stay in this tab.
-import { PhotoPool, poolSize } from "./photo-pool.js";
-import { countRequests, registerOffline } from "./site.js";
+import { PhotoPool } from "./photo-pool.js";
+import { countRequests, registerOffline, workersFor } from "./site.js";
 import { Strings, translatePage } from "./i18n.js";
 import { zip } from "./zip.js";
 import { Review } from "./photo-review.js";
@@ -22,7 +22,7 @@ const MAX_FILE_BYTES = 200 * 1024 * 1024;
 const MAX_ZOOM = 16;
 
 /** One worker per core, at most four, two on phones (js/photo-pool.js): photos are opened as many at a time. */
-const pool = new PhotoPool(new URL("./photo-worker.js", import.meta.url), poolSize(navigator.hardwareConcurrency, navigator.maxTouchPoints > 0));
+const pool = new PhotoPool(new URL("./photo-worker.js", import.meta.url), workersFor(navigator.hardwareConcurrency, navigator.maxTouchPoints > 0));
 
 const settings = { threshold: 0.75, style: "solid", shape: "ellipse", maskScale: 1.3, format: "auto" };
 const photos = [];

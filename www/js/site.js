@@ -1,5 +1,13 @@
-// What every page of the site shares: the offline service worker with its "new version" offer, and
-// the request counter that lets anyone check that nothing is uploaded.
+// What every page of the site shares: the offline service worker with its "new version" offer, the
+// request counter that lets anyone check that nothing is uploaded, and how many workers to start.
+
+/** How many workers a page gives a device with `cores` logical cores (navigator.hardwareConcurrency):
+ * one per core, at most four, and at most two on a touch device (a phone), where several
+ * 12-megapixel photos decoded at once can run out of memory; two when the count is unknown. */
+export function workersFor(cores, touch = false) {
+  const n = Number.isInteger(cores) && cores > 0 ? cores : 2;
+  return Math.max(1, Math.min(touch ? 2 : 4, n));
+}
 
 /** Register the service worker; when a new version is waiting, show `banner` with a reload button. */
 export function registerOffline(banner) {

@@ -3,7 +3,7 @@
 // keeping the sound, the timing and the rotation, and writing no tags. The saved file is read back
 // and checked before it is offered. Decoded frames are never kept: only boxes are.
 import { Bridge } from "./bridge.js";
-import { countRequests, registerOffline } from "./site.js";
+import { countRequests, registerOffline, workersFor } from "./site.js";
 import { Strings, translatePage } from "./i18n.js";
 import {
   ALL_FORMATS, AudioSampleSink, AudioSampleSource, BlobSource, EncodedAudioPacketSource, EncodedPacketSink, Input,
@@ -29,7 +29,7 @@ const MAX_INDEX_BYTES = 64 << 20;
 /** Tracks shown with a thumbnail in the review. */
 const MAX_THUMBNAILS = 60;
 
-const workerCount = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2));
+const workerCount = workersFor(navigator.hardwareConcurrency);
 const workers = Array.from({ length: workerCount }, () => new Bridge(new URL("./video-worker.js", import.meta.url)));
 /** The worker that holds the plan and covers frames. */
 const painter = workers[0];
