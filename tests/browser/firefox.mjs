@@ -10,9 +10,10 @@ import { captureSaves, savedFile } from "./saved-file.mjs";
 
 export const FIREFOX = process.env.FIREFOX || "/usr/bin/firefox-esr";
 
-export async function startFirefox() {
+/** `mounts`: other folders served beside the site (URL prefix → folder), as scripts/serve.mjs takes. */
+export async function startFirefox({ mounts = {} } = {}) {
   if (!existsSync(FIREFOX)) throw new Error(`Firefox ESR is not installed at ${FIREFOX}: apt-get install firefox-esr (.ci/run does)`);
-  const server = await serve(WWW, 0, "127.0.0.1", {});
+  const server = await serve(WWW, 0, "127.0.0.1", mounts);
   const origin = `http://127.0.0.1:${server.address().port}`;
   const profile = mkdtempSync(join(tmpdir(), "unseen-firefox-"));
   const browser = await puppeteer.launch({

@@ -1,5 +1,6 @@
 // The site in Debian's Firefox ESR (Gecko): the demo picture finds its face, the fake camera's frames
-// flow and are searched, the photo page finds the crowd's faces, and the video page covers a phone
+// flow and are searched, protect mode covers every face of the adversarial edge clip (played by a
+// canvas camera), the photo page finds the crowd's faces, and the video page covers a phone
 // video, whose every frame, timing, rotation, sound and tags are then checked outside the browser as
 // in Chromium's video test.
 import { test } from "node:test";
@@ -10,6 +11,8 @@ import { join } from "node:path";
 import { ROOT } from "./harness.mjs";
 import { press, savedBytes, startFirefox } from "./firefox.mjs";
 import { assertCleanCopy, leaks } from "./video-check.mjs";
+import { clipFrames } from "./clip-camera.mjs";
+import { EDGES_CLIP, assertEdgeClip, clipPlayedTwice, edgeReportScript, protectedClipScript } from "./leak-probe.mjs";
 
 const GENERATED = join(ROOT, "tests/data/generated");
 
@@ -95,5 +98,26 @@ test("Firefox: the watchlist page recognises an enrolled face and not another", 
     assert.deepEqual(ff.errors, []);
   } finally {
     await ff.close();
+  }
+});
+
+// Protect mode over the adversarial edge clip (tests/common/edges.rs), played by a canvas camera
+// (clip-camera.mjs): the same probe and the same rule as in Chromium (leak.test.mjs), every face at
+// least half in view covered in every painted frame, with the live page's default model.
+test("Firefox: protect mode over the adversarial edge clip leaves no face uncovered", { timeout: 300_000 }, async () => {
+  const { dir, frames } = clipFrames(EDGES_CLIP);
+  const ff = await startFirefox({ mounts: { "/clip/": dir } });
+  try {
+    const { page } = ff;
+    await page.goto(`${ff.origin}/index.html`);
+    await page.evaluate(`(() => { ${protectedClipScript(EDGES_CLIP, { base: "/clip/", frames })} })()`);
+    await press(page, "#start");
+    await page.waitForFunction(`(() => { ${clipPlayedTwice(150)} })()`, { timeout: 240_000, polling: 1000 });
+    const { r, quarter } = await page.evaluate(`(() => { ${edgeReportScript} })()`);
+    assertEdgeClip(r, quarter, `Firefox ${ff.version}, edge clip, short-range`);
+    assert.deepEqual(ff.errors, []);
+  } finally {
+    await ff.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -8,8 +8,10 @@
 // index (covers can hide both barcodes) must be the fully blurred fallback, or show no face of any of
 // the camera's recent frames.
 
+import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { clipCamera } from "./clip-camera.mjs";
 import { ROOT } from "./harness.mjs";
 
 /** The leak clip, for the fake camera. */
@@ -37,6 +39,45 @@ export async function startProtected(b, { clip = MOTION_CLIP, page = "index.html
 /** Stop watching and return the probe's count, of faces with at least `minInView` of their box in
  *  the frame. */
 export const leakReport = (page, minInView = 0) => page.evaluate((m) => { window.__leakProbe.on = false; return window.__leakProbe.report(m); }, minInView);
+
+/** The script that, run in an open live page of an engine without a file-playing fake camera
+ *  (Firefox, WebKit), installs the leak probe for `clip` and a camera playing its frames from
+ *  `camera` ({ base, frames }: clip-camera.mjs), switches protect mode on and starts watching. */
+export function protectedClipScript(clip, camera) {
+  const truth = clipTruth(clip);
+  const options = { ...camera, fps: 30, width: truth.width, height: truth.height };
+  return `(${leakProbe})(${JSON.stringify(truth)}); (${clipCamera})(${JSON.stringify(options)});
+    document.getElementById("protect").checked = true; window.__leakProbe.on = true;`;
+}
+
+/** The script whose value is true once the clip camera has played the clip through twice and at
+ *  least `painted` paints were compared. */
+export const clipPlayedTwice = (painted) => `return window.__clipCamera.loops >= 3 && window.__leakProbe.report(0.5).compared >= ${painted}`;
+
+/** The script that stops watching and returns the probe's counts for faces ≥ 1/2 and ≥ 1/4 in view. */
+export const edgeReportScript = "window.__leakProbe.on = false; return { r: window.__leakProbe.report(0.5), quarter: window.__leakProbe.report(0.25) };";
+
+/** What every engine must show on the adversarial edge clip: at least 150 paints compared, each
+ *  one readable, most scenarios painted, and every face at least half in view covered in every
+ *  scenario. `r` and `quarter`: the probe's reports for faces ≥ 1/2 and ≥ 1/4 in view. */
+export function assertEdgeClip(r, quarter, label) {
+  console.log(`${label}: ${r.compared} painted frames compared, ${r.blurred} blurred stand-ins, ${r.hidden} with both barcodes covered (no recent face shown), ${r.unreadable} unreadable`);
+  for (const [scene, { painted, leaked }] of Object.entries(r.scenes)) {
+    console.log(`  ${scene}: ${leaked} of ${painted} painted frames left a face ≥ 1/2 in view uncovered (${quarter.scenes[scene]?.leaked ?? 0} with faces ≥ 1/4 in view)`);
+  }
+  assert.ok(r.compared >= 150, `${r.compared} painted frames compared`);
+  assert.equal(r.unreadable, 0, "every paint is a decoded camera frame, the blurred fallback, or shows no recent face");
+  assert.ok(Object.keys(r.scenes).length >= 6, `scenarios painted: ${Object.keys(r.scenes)}`);
+  // The goal is none. Measured: none in every scene with either model (the band along the edge
+  // where a face was lost is searched at once, and a face found in part keeps its whole box
+  // covered). The fast scene (a face smeared by 600 px a second) is allowed 2 frames for a page
+  // slowed by a loaded machine, as it showed before those fixes; every other scene: none.
+  for (const [scene, { leaked }] of Object.entries(r.scenes)) {
+    if (scene.startsWith("fast")) continue;
+    assert.equal(leaked, 0, `${scene}: faces at least half in view painted uncovered (frame index, blocks): ${JSON.stringify(r.leaks)}`);
+  }
+  assert.ok(r.leaks.length <= 2, `faces at least half in view painted uncovered (frame index, blocks): ${JSON.stringify(r.leaks)}`);
+}
 
 /** Runs in the page (passed to addInitScript with the clip's truth). */
 export function leakProbe(truth) {
@@ -156,11 +197,14 @@ export function leakProbe(truth) {
     };
     video.requestVideoFrameCallback(tick);
   }
-  // The live page's camera, or the one inside <unseen-camera>'s (open) shadow root.
-  document.addEventListener("DOMContentLoaded", () => {
+  // The live page's camera, or the one inside <unseen-camera>'s (open) shadow root; installed before
+  // the page's scripts (Chromium, Firefox) or after they ran (WebDriver, for WebKit).
+  const findCamera = () => {
     const video = document.getElementById("camera") ?? document.querySelector("unseen-camera")?.shadowRoot?.querySelector("video");
     if (video) watchCamera(video);
-  });
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", findCamera);
+  else findCamera();
 
   const inView = (f) => {
     const w = Math.min(W, f.x + f.w) - Math.max(0, f.x), h = Math.min(H, f.y + f.h) - Math.max(0, f.y);

@@ -17,11 +17,12 @@ const freePort = () => new Promise((resolve) => {
 });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export async function startWebKit() {
+/** `mounts`: other folders served beside the site (URL prefix → folder), as scripts/serve.mjs takes. */
+export async function startWebKit({ mounts = {} } = {}) {
   for (const [what, path] of [["MiniBrowser", MINIBROWSER], ["WebKitWebDriver", DRIVER], ["Xvfb", "/usr/bin/Xvfb"]]) {
     if (!existsSync(path)) throw new Error(`${what} is not installed at ${path}: apt-get install webkit2gtk-driver xvfb (.ci/run does)`);
   }
-  const server = await serve(WWW, 0, "127.0.0.1", {});
+  const server = await serve(WWW, 0, "127.0.0.1", mounts);
   const origin = `http://127.0.0.1:${server.address().port}`;
   // Xvfb picks a free display itself and says which (one session's display is never the next's).
   const xvfb = spawn("/usr/bin/Xvfb", ["-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"], { stdio: ["ignore", "ignore", "ignore", "pipe"] });

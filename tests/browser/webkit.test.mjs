@@ -1,5 +1,6 @@
 // The site in WebKit (WebKitGTK's MiniBrowser, the engine of every iPhone browser): the demo picture
-// finds its face, the mock camera's frames flow and are searched, the photo page finds the crowd's
+// finds its face, the mock camera's frames flow and are searched, protect mode covers every face of
+// the adversarial edge clip (played by a canvas camera), the photo page finds the crowd's
 // faces, and the video page covers every frame of a phone video (checked outside the browser).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,6 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { startWebKit } from "./webkit.mjs";
 import { assertCleanCopy, leaks } from "./video-check.mjs";
+import { clipFrames } from "./clip-camera.mjs";
+import { EDGES_CLIP, assertEdgeClip, clipPlayedTwice, edgeReportScript, protectedClipScript } from "./leak-probe.mjs";
 
 const GENERATED = join(ROOT, "tests/data/generated");
 
@@ -89,5 +92,25 @@ test("WebKit: the watchlist page recognises an enrolled face and not another", {
     assert.deepEqual(await wk.errors(), []);
   } finally {
     await wk.close();
+  }
+});
+
+// Protect mode over the adversarial edge clip (tests/common/edges.rs), played by a canvas camera
+// (clip-camera.mjs): the same probe and the same rule as in Chromium (leak.test.mjs), every face at
+// least half in view covered in every painted frame, with the live page's default model.
+test("WebKit: protect mode over the adversarial edge clip leaves no face uncovered", { timeout: 360_000 }, async () => {
+  const { dir, frames } = clipFrames(EDGES_CLIP);
+  const wk = await startWebKit({ mounts: { "/clip/": dir } });
+  try {
+    await wk.open("index.html");
+    await wk.run(protectedClipScript(EDGES_CLIP, { base: "/clip/", frames }));
+    await wk.run("document.getElementById('start').click()");
+    await wk.waitFor(clipPlayedTwice(150), 300_000);
+    const { r, quarter } = await wk.run(edgeReportScript);
+    assertEdgeClip(r, quarter, "WebKitGTK, edge clip, short-range");
+    assert.deepEqual(await wk.errors(), []);
+  } finally {
+    await wk.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
