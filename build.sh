@@ -69,6 +69,27 @@ build() {
   node scripts/precache.mjs www
 }
 
+wasm_unit_tests() { # the library's unit tests as WebAssembly in Node's V8, as the site runs them
+  # Natively the kernels take their plain path; built for wasm32 with SIMD they take the v128 code the
+  # site runs (and with relaxed SIMD its fused multiply-add), checked here by the same unit tests
+  # against the plain reference convolution. wasm32-wasip1 gives the tests a std to run with; Node's
+  # WASI runs them (scripts/wasi-run.mjs). Tests abort on the first failure there: rerun the command
+  # with `-- --nocapture` to see which.
+  if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-wasip1$'; then
+    say "adding the wasm32-wasip1 target"
+    rustup target add wasm32-wasip1
+  fi
+  local features node="node --no-warnings"
+  # Node 20's V8 has relaxed SIMD behind a flag; later ones have it on and no flag.
+  if node --v8-options | grep -- --experimental-wasm-relaxed-simd >/dev/null; then node+=" --experimental-wasm-relaxed-simd"; fi
+  for features in +simd128 +simd128,+relaxed-simd; do
+    say "unit tests as WebAssembly ($features) under Node's WASI"
+    CARGO_TARGET_WASM32_WASIP1_RUNNER="$node scripts/wasi-run.mjs" \
+      RUSTFLAGS="-C target-feature=$features" \
+      cargo test --quiet --lib --target wasm32-wasip1 --target-dir "target/wasi${features//[+,]/-}"
+  done
+}
+
 wasm_package() { # wasm_package MODULE DIR: the JavaScript bindings and the optimised module in DIR
   local wasm="$1" dir="$2"
   mkdir -p "$dir"
@@ -113,6 +134,7 @@ case "${1:-build}" in
     cargo clippy --release --all-targets --quiet -- -D warnings
     say "Rust tests"
     cargo test --release
+    wasm_unit_tests
     say "making the fake-camera clip from real photos"
     cargo run --release --quiet --example make_clip -- tests/data/generated
     js_tools
