@@ -2,6 +2,7 @@
 //! the regions and clipping at the frame edge. Does not find faces (that is `detect`) nor decide what
 //! to cover over time (that is `track`).
 
+use crate::detect::FACE_HEIGHT;
 use crate::error::{Error, Result};
 use crate::frame::check_rgba;
 use crate::geometry::{PixelSpan, Rect};
@@ -138,8 +139,9 @@ pub const EDGE_GROWTH: f32 = 1.25;
 /// `extra` boxes (faces found later, that may have been anywhere towards the edge) are covered as
 /// boxes. "Near": its cover would reach within `margin` of its size of the edge. A cover near the
 /// edge is also [`EDGE_GROWTH`] times larger: a detector sees half a face there, and its box of it
-/// slips along the edge (a chin below the box). Returns the regions covered. The live page's protect
-/// mode and the video anonymiser's pass 2 both cover this way.
+/// slips along the edge (a chin below the box), grown by the face's size ([`grown_as_face`]), not by
+/// the length of a cover already stretched past the edge. Returns the regions covered. The live
+/// page's protect mode and the video anonymiser's pass 2 both cover this way.
 pub fn cover_moving(
     rgba: &mut [u8],
     (width, height): (u32, u32),
@@ -164,8 +166,7 @@ pub fn cover_moving(
     let stretched: Vec<Rect> = near_edge
         .iter()
         .map(|r| {
-            grown(r)
-                .scaled(EDGE_GROWTH)
+            grown_as_face(r, chosen.mask_scale * EDGE_GROWTH, (width, height))
                 .past_edges(width, height, margin)
         })
         .chain(extra.iter().map(grown))
@@ -177,6 +178,24 @@ pub fn cover_moving(
         .map(|r| mask_region(r, &chosen))
         .chain(stretched)
         .collect())
+}
+
+/// `r` grown `factor` times about its centre by the size of the face in it, not by its own: a box
+/// stretched out past the frame's edge (a face's way out) is longer than the face, and grown by its
+/// own length its far side would reach deep into the frame, further the further it was stretched
+/// (a false face 231 pixels wide at the left edge blacked out the whole frame). The face's size is
+/// read from the part of the box inside a `frame` = (width, height): each side at least the other
+/// times a face's proportions ([`FACE_HEIGHT`]), as a face half out of the frame is, and at most the
+/// box's own. A box inside the frame grows as [`Rect::scaled`] grows it.
+fn grown_as_face(r: &Rect, factor: f32, (width, height): (u32, u32)) -> Rect {
+    let x0 = r.x.max(0.0);
+    let y0 = r.y.max(0.0);
+    let inside_w = (r.right().min(width as f32) - x0).max(0.0);
+    let inside_h = (r.bottom().min(height as f32) - y0).max(0.0);
+    let face_w = inside_w.max(inside_h / FACE_HEIGHT).min(r.w);
+    let face_h = inside_h.max(inside_w * FACE_HEIGHT).min(r.h);
+    let (dx, dy) = ((factor - 1.0) * face_w / 2.0, (factor - 1.0) * face_h / 2.0);
+    Rect::new(r.x - dx, r.y - dy, r.w + 2.0 * dx, r.h + 2.0 * dy)
 }
 
 /// Which pixels of a span are inside the cover.
@@ -503,6 +522,31 @@ mod tests {
             "{} vs {}",
             spread(&after),
             spread(&before)
+        );
+    }
+
+    #[test]
+    fn a_box_stretched_past_the_edge_grows_by_its_faces_size_not_its_length() {
+        let frame = (640, 480);
+        // A face 100 × 120 at the left edge, its cover stretched one box width past the edge (its
+        // way out): grown 1.5 times, it reaches 25 pixels further in, as the face alone does, not 50.
+        let face = Rect::new(0.0, 200.0, 100.0, 120.0);
+        let stretched = Rect::new(-100.0, 200.0, 200.0, 120.0);
+        let grown = grown_as_face(&stretched, 1.5, frame);
+        assert!(
+            (grown.right() - face.scaled(1.5).right()).abs() < 1e-3,
+            "{grown:?}"
+        );
+        assert!((grown.y - face.scaled(1.5).y).abs() < 1e-3, "{grown:?}");
+        // A face half out of the frame grows by its whole size, as its box says it is.
+        let half_out = Rect::new(-50.0, 200.0, 100.0, 120.0);
+        assert_eq!(grown_as_face(&half_out, 1.5, frame), half_out.scaled(1.5));
+        // A box inside the frame grows as scaled() grows it.
+        let inside = Rect::new(300.0, 200.0, 100.0, 120.0);
+        let g = grown_as_face(&inside, 1.5, frame);
+        let s = inside.scaled(1.5);
+        assert!(
+            (g.x - s.x).abs() + (g.y - s.y).abs() + (g.w - s.w).abs() + (g.h - s.h).abs() < 1e-3
         );
     }
 }
