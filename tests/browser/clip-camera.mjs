@@ -26,7 +26,7 @@ export function clipCamera({ base, frames, fps, width, height }) {
   canvas.style.cssText = "position:fixed;left:-10000px;top:0";
   document.body.append(canvas);
   const ctx = canvas.getContext("2d");
-  const state = { loops: 0, painted: 0 };
+  const state = { loops: 0 };
   window.__clipCamera = state;
   const name = (i) => `${base}${String(i).padStart(4, "0")}.jpg`;
   let loading = null;
@@ -43,7 +43,6 @@ export function clipCamera({ base, frames, fps, width, height }) {
         const bitmap = await createImageBitmap(blobs[index]);
         ctx.drawImage(bitmap, 0, 0);
         bitmap.close();
-        state.painted++;
         if (index < shown || shown < 0) state.loops++;
         shown = index;
       }

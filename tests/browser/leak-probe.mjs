@@ -197,8 +197,8 @@ export function leakProbe(truth) {
     };
     video.requestVideoFrameCallback(tick);
   }
-  // The live page's camera, or the one inside <unseen-camera>'s (open) shadow root; installed before
-  // the page's scripts (Chromium, Firefox) or after they ran (WebDriver, for WebKit).
+  // The live page's camera, or the one inside <unseen-camera>'s (open) shadow root; the probe is
+  // installed before the page's scripts (Chromium's init script) or after they ran (Firefox, WebKit).
   const findCamera = () => {
     const video = document.getElementById("camera") ?? document.querySelector("unseen-camera")?.shadowRoot?.querySelector("video");
     if (video) watchCamera(video);
