@@ -12,7 +12,7 @@ import { ROOT } from "./harness.mjs";
 import { press, savedBytes, startFirefox } from "./firefox.mjs";
 import { assertCleanCopy, leaks } from "./video-check.mjs";
 import { clipFrames } from "./clip-camera.mjs";
-import { EDGES_CLIP, assertEdgeClip, clipPlayedTwice, edgeReportScript, protectedClipScript } from "./leak-probe.mjs";
+import { EDGES_CLIP, assertEdgeClip, MOTION_CLIP, clipPlayedTwice, protectedClipScript, reportScript } from "./leak-probe.mjs";
 
 const GENERATED = join(ROOT, "tests/data/generated");
 
@@ -113,9 +113,36 @@ test("Firefox: protect mode over the adversarial edge clip leaves no face uncove
     await page.evaluate(`(() => { ${protectedClipScript(EDGES_CLIP, { base: "/clip/", frames })} })()`);
     await press(page, "#start");
     await page.waitForFunction(`(() => { ${clipPlayedTwice(150)} })()`, { timeout: 240_000, polling: 1000 });
-    const { r, quarter } = await page.evaluate(`(() => { ${edgeReportScript} })()`);
+    const r = await page.evaluate(`(() => { ${reportScript(0.5)} })()`);
+    const quarter = await page.evaluate(`(() => { ${reportScript(0.25)} })()`);
     assertEdgeClip(r, quarter, `Firefox ${ff.version}, edge clip, short-range`);
     assert.deepEqual(ff.errors, []);
+  } finally {
+    await ff.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// <unseen-camera mode="protect"> on the embed page, over the motion clip (fast motion, an edge entry,
+// an occluder, cuts) played by the canvas camera: the probe reads every paint of the element's canvas,
+// and no block of any face may show, as in Chromium (leak.test.mjs).
+test("Firefox: <unseen-camera> in protect mode paints no face uncovered", { timeout: 300_000 }, async () => {
+  const { dir, frames } = clipFrames(MOTION_CLIP);
+  const ff = await startFirefox({ mounts: { "/clip/": dir } });
+  try {
+    const { page } = ff;
+    await page.goto(`${ff.origin}/embed.html`);
+    await page.waitForFunction(() => document.querySelector("unseen-camera")?.shadowRoot?.querySelector(".start"), { timeout: 30_000 });
+    await page.evaluate(`(() => { ${protectedClipScript(MOTION_CLIP, { base: "/clip/", frames })} })()`);
+    await page.evaluate(() => document.querySelector("unseen-camera").shadowRoot.querySelector(".start").click());
+    await page.waitForFunction(`(() => { ${clipPlayedTwice(100)} })()`, { timeout: 240_000, polling: 1000 });
+    const r = await page.evaluate(`(() => { ${reportScript(0)} })()`);
+    console.log(`Firefox ${ff.version}, <unseen-camera>, motion clip: ${r.compared} painted frames compared, ${r.hidden} with both barcodes covered, ${r.unreadable} unreadable`);
+    assert.ok(r.compared >= 100, `${r.compared} painted frames compared`);
+    assert.equal(r.unreadable, 0, "every paint is a decoded camera frame, the blurred fallback, or shows no recent face");
+    assert.deepEqual(r.leaks, [], "faces painted uncovered (frame index, blocks)");
+    assert.deepEqual(ff.errors, []);
+    assert.deepEqual(ff.foreignRequests(), []);
   } finally {
     await ff.close();
     rmSync(dir, { recursive: true, force: true });

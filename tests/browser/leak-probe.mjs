@@ -40,22 +40,25 @@ export async function startProtected(b, { clip = MOTION_CLIP, page = "index.html
  *  the frame. */
 export const leakReport = (page, minInView = 0) => page.evaluate((m) => { window.__leakProbe.on = false; return window.__leakProbe.report(m); }, minInView);
 
-/** The script that, run in an open live page of an engine without a file-playing fake camera
- *  (Firefox, WebKit), installs the leak probe for `clip` and a camera playing its frames from
- *  `camera` ({ base, frames }: clip-camera.mjs), switches protect mode on and starts watching. */
+/** The script that, run in an open live page (or the embed page) of an engine without a
+ *  file-playing fake camera (Firefox, WebKit), installs the leak probe for `clip` and a camera
+ *  playing its frames from `camera` ({ base, frames }: clip-camera.mjs), switches the live page's
+ *  protect mode on (<unseen-camera mode="protect"> is on already) and starts watching. */
 export function protectedClipScript(clip, camera) {
   const truth = clipTruth(clip);
   const options = { ...camera, fps: 30, width: truth.width, height: truth.height };
   return `(${leakProbe})(${JSON.stringify(truth)}); (${clipCamera})(${JSON.stringify(options)});
-    document.getElementById("protect").checked = true; window.__leakProbe.on = true;`;
+    const protect = document.getElementById("protect"); if (protect) protect.checked = true;
+    window.__leakProbe.on = true;`;
 }
 
 /** The script whose value is true once the clip camera has played the clip through twice and at
  *  least `painted` paints were compared. */
 export const clipPlayedTwice = (painted) => `return window.__clipCamera.loops >= 3 && window.__leakProbe.report(0.5).compared >= ${painted}`;
 
-/** The script that stops watching and returns the probe's counts for faces ≥ 1/2 and ≥ 1/4 in view. */
-export const edgeReportScript = "window.__leakProbe.on = false; return { r: window.__leakProbe.report(0.5), quarter: window.__leakProbe.report(0.25) };";
+/** The script that stops watching and returns the probe's count for faces with at least
+ *  `minInView` of their box in the frame. */
+export const reportScript = (minInView) => `window.__leakProbe.on = false; return window.__leakProbe.report(${minInView});`;
 
 /** What every engine must show on the adversarial edge clip: at least 150 paints compared, each
  *  one readable, most scenarios painted, and every face at least half in view covered in every
