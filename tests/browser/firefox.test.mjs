@@ -101,50 +101,51 @@ test("Firefox: the watchlist page recognises an enrolled face and not another", 
   }
 });
 
-// Protect mode over the adversarial edge clip (tests/common/edges.rs), played by a canvas camera
-// (clip-camera.mjs): the same probe and the same rule as in Chromium (leak.test.mjs), every face at
-// least half in view covered in every painted frame, with the live page's default model.
-test("Firefox: protect mode over the adversarial edge clip leaves no face uncovered", { timeout: 300_000 }, async () => {
-  const { dir, frames } = clipFrames(EDGES_CLIP);
+/** Firefox with the canvas camera (clip-camera.mjs) playing `clip`'s frames, served at /clip/: `body`
+ *  gets the browser, `run` (a script body run in its page, as WebDriver runs one) and the script that
+ *  installs the leak probe and the camera. */
+async function withClipCamera(clip, body) {
+  const { dir, frames } = clipFrames(clip);
   const ff = await startFirefox({ mounts: { "/clip/": dir } });
+  const run = (script) => ff.page.evaluate(`(() => { ${script} })()`);
   try {
-    const { page } = ff;
-    await page.goto(`${ff.origin}/index.html`);
-    await page.evaluate(`(() => { ${protectedClipScript(EDGES_CLIP, { base: "/clip/", frames })} })()`);
-    await press(page, "#start");
-    await page.waitForFunction(`(() => { ${clipPlayedTwice(150)} })()`, { timeout: 240_000, polling: 1000 });
-    const r = await page.evaluate(`(() => { ${reportScript(0.5)} })()`);
-    const quarter = await page.evaluate(`(() => { ${reportScript(0.25)} })()`);
-    assertEdgeClip(r, quarter, `Firefox ${ff.version}, edge clip, short-range`);
-    assert.deepEqual(ff.errors, []);
+    await body(ff, run, protectedClipScript(clip, { base: "/clip/", frames }));
   } finally {
     await ff.close();
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}
+
+// Protect mode over the adversarial edge clip (tests/common/edges.rs), played by a canvas camera
+// (clip-camera.mjs): the same probe and the same rule as in Chromium (leak.test.mjs), every face at
+// least half in view covered in every painted frame, with the live page's default model.
+test("Firefox: protect mode over the adversarial edge clip leaves no face uncovered", { timeout: 300_000 }, () =>
+  withClipCamera(EDGES_CLIP, async (ff, run, install) => {
+    await ff.page.goto(`${ff.origin}/index.html`);
+    await run(install);
+    await press(ff.page, "#start");
+    await ff.page.waitForFunction(`(() => { ${clipPlayedTwice(150)} })()`, { timeout: 240_000, polling: 1000 });
+    const r = await run(reportScript(0.5));
+    const quarter = await run(reportScript(0.25));
+    assertEdgeClip(r, quarter, `Firefox ${ff.version}, edge clip, short-range`);
+    assert.deepEqual(ff.errors, []);
+  }));
 
 // <unseen-camera mode="protect"> on the embed page, over the motion clip (fast motion, an edge entry,
 // an occluder, cuts) played by the canvas camera: the probe reads every paint of the element's canvas,
 // and no block of any face may show, as in Chromium (leak.test.mjs).
-test("Firefox: <unseen-camera> in protect mode paints no face uncovered", { timeout: 300_000 }, async () => {
-  const { dir, frames } = clipFrames(MOTION_CLIP);
-  const ff = await startFirefox({ mounts: { "/clip/": dir } });
-  try {
-    const { page } = ff;
-    await page.goto(`${ff.origin}/embed.html`);
-    await page.waitForFunction(() => document.querySelector("unseen-camera")?.shadowRoot?.querySelector(".start"), { timeout: 30_000 });
-    await page.evaluate(`(() => { ${protectedClipScript(MOTION_CLIP, { base: "/clip/", frames })} })()`);
-    await page.evaluate(() => document.querySelector("unseen-camera").shadowRoot.querySelector(".start").click());
-    await page.waitForFunction(`(() => { ${clipPlayedTwice(100)} })()`, { timeout: 240_000, polling: 1000 });
-    const r = await page.evaluate(`(() => { ${reportScript(0)} })()`);
+test("Firefox: <unseen-camera> in protect mode paints no face uncovered", { timeout: 300_000 }, () =>
+  withClipCamera(MOTION_CLIP, async (ff, run, install) => {
+    await ff.page.goto(`${ff.origin}/embed.html`);
+    await ff.page.waitForFunction(() => document.querySelector("unseen-camera")?.shadowRoot?.querySelector(".start"), { timeout: 30_000 });
+    await run(install);
+    await run("document.querySelector('unseen-camera').shadowRoot.querySelector('.start').click()");
+    await ff.page.waitForFunction(`(() => { ${clipPlayedTwice(100)} })()`, { timeout: 240_000, polling: 1000 });
+    const r = await run(reportScript(0));
     console.log(`Firefox ${ff.version}, <unseen-camera>, motion clip: ${r.compared} painted frames compared, ${r.hidden} with both barcodes covered, ${r.unreadable} unreadable`);
     assert.ok(r.compared >= 100, `${r.compared} painted frames compared`);
     assert.equal(r.unreadable, 0, "every paint is a decoded camera frame, the blurred fallback, or shows no recent face");
     assert.deepEqual(r.leaks, [], "faces painted uncovered (frame index, blocks)");
     assert.deepEqual(ff.errors, []);
     assert.deepEqual(ff.foreignRequests(), []);
-  } finally {
-    await ff.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
