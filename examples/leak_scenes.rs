@@ -6,7 +6,7 @@
 //!   cargo run --release --example leak_scenes -- --detect
 //!
 //! `--one`: without protect mode's second look (BlazeFace alone). `UNSEEN_STEP=N`: process every
-//! N-th camera frame (a page slower than the camera). `UNSEEN_MODEL=short` or `full`: that model alone. `UNSEEN_SHOW=I,J`: write frames I and J as
+//! N-th camera frame (a page slower than the camera); with `UNSEEN_UNEVEN=1`, one frame more or less at random. `UNSEEN_MODEL=short` or `full`: that model alone. `UNSEEN_SHOW=I,J`: write frames I and J as
 //! taken and as shown to the temp folder. `--detect`: how often each detector alone finds the clip's
 //! faces, by share in view.
 #[path = "../tests/common/mod.rs"]
@@ -41,6 +41,7 @@ fn main() -> Result<()> {
         let run = Run {
             passes: 2,
             step,
+            uneven: std::env::var("UNSEEN_UNEVEN").is_ok(),
             hold_back,
             min_in_view: 0.25,
             second_look: !std::env::args().any(|a| a == "--one"),
@@ -125,10 +126,10 @@ fn detection_rates(clip: &EdgeClip) -> Result<()> {
             .map(|c| c.rect)
             .collect())
     })?;
-    println!("the second look (RetinaFace along one edge a frame):");
+    println!("the second look (RetinaFace along one or two edges a frame):");
     let mut s = unseen::detect::second_look::SecondLook::new(unseen::models::RETINAFACE)?;
     rates(clip, |shot| {
-        Ok(s.faces(shot.img.frame(), PROTECT_THRESHOLD)?
+        Ok(s.faces_and_lost(shot.img.frame(), PROTECT_THRESHOLD, &[])?
             .iter()
             .map(|f| f.rect)
             .collect())

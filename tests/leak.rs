@@ -174,26 +174,32 @@ fn held_frames_are_dropped_when_the_view_changes() {
 
 /// The adversarial clip (`common::edges`), two passes, with protect mode's second look (RetinaFace),
 /// at the camera's 30 frames a second, at 15 (a page processing every other frame, as the page does
-/// on a 2-core machine) and at 10. The goal, met by both models: no frame showing a face at least half
-/// in view uncovered, in any scenario. The hardest case was a face smeared by coming in at 20 px a
-/// camera frame, missed by BlazeFace three frames running at 15 frames a second: the band along the
-/// edge where it was lost is now searched at once.
+/// on a 2-core machine), at 10, and at about 7.5 with the steps between frames processed wobbling
+/// from 3 to 5 camera frames, as a page's do. The goal, met by both models: no frame showing a face at
+/// least half in view uncovered, in any scenario. The hardest cases:
+/// - a face smeared by coming in at 20 px a camera frame, missed by BlazeFace three frames running at
+///   15 frames a second: the band along the edge where it was lost is now searched at once;
+/// - a shot of 5 camera frames, cut in with faces half out at the top and bottom, processed twice:
+///   with the edges searched in turn, one edge a frame, the top was never searched in it (Firefox
+///   showed that face once). Changed edges are now searched first, two a frame.
 fn edge_clip_leaks(model: &[u8], name: &str) {
     let clip = EdgeClip::new();
-    for step in [1, 2, 3] {
+    for (step, uneven) in [(1, false), (2, false), (3, false), (4, true)] {
         let run = Run {
             passes: 2,
             step,
+            uneven,
             hold_back: HOLD_BACK_FRAMES,
             min_in_view: 0.5,
             second_look: true,
         };
         let leaks = scene_leaks(model, |i| clip.frame(i), edges::FRAMES, run);
         let per_scene = frames_per_scene(&leaks, &SCENES);
-        eprintln!("{name}, every {step} frames: frames with a face ≥ 1/2 in view uncovered, per scenario: {per_scene:?}");
+        let every = if uneven { "about every" } else { "every" };
+        eprintln!("{name}, {every} {step} frames: frames with a face ≥ 1/2 in view uncovered, per scenario: {per_scene:?}");
         assert!(
             leaks.is_empty(),
-            "{name}, every {step} frames: faces shown uncovered, per scenario {per_scene:?}: {leaks:?}"
+            "{name}, {every} {step} frames: faces shown uncovered, per scenario {per_scene:?}: {leaks:?}"
         );
     }
 }
@@ -216,6 +222,7 @@ fn without_the_second_look_and_holding_back_faces_at_the_edges_leak() {
     let run = Run {
         passes: 1,
         step: 1,
+        uneven: false,
         hold_back: 0,
         min_in_view: 0.5,
         second_look: false,

@@ -73,7 +73,7 @@ for (const rate of [4, 8]) {
       await b.page.addInitScript(leakProbe, clipTruth(MOTION_CLIP));
       await b.page.goto(`${b.origin}/index.html`);
       const throttled = await throttle(b, rate);
-            await b.page.locator("#protect").check();
+      await b.page.locator("#protect").check();
       await b.page.evaluate(() => { window.__leakProbe.on = true; });
       await b.page.locator("#start").click();
       // The whole clip (150 frames, 5 s) seen by the camera, and at least 60 frames painted (the
@@ -96,7 +96,9 @@ for (const rate of [4, 8]) {
       assert.equal(r.unreadable, 0);
       // The goal is none. Measured over six runs: none at 4× and 8× in most; at times one or two
       // frames of the face stepping in at the right edge at 16 px a camera frame (96 px between
-      // two frames processed at 5 a second), before the second look's turn reaches that edge.
+      // two frames processed at 5 a second), before the second look's turn reaches that edge. With
+      // changed edges searched first, still 2 paints in one run of three at 8× (a profile looking
+      // down, 240 px between two frames processed).
       assert.ok(r.leaks.length <= 2, `faces at least half in view painted uncovered (frame index, blocks): ${JSON.stringify(r.leaks)}`);
       assert.ok(Math.abs(rates.shown - rates.painted) <= Math.max(2, 0.3 * rates.painted), `shown ${rates.shown} frames per second, painted ${rates.painted}`);
       assert.deepEqual(b.errors, []);

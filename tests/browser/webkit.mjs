@@ -47,11 +47,12 @@ export async function startWebKit({ mounts = {} } = {}) {
   const run = (script, ...args) => driver.executeScript(script, ...args);
   return {
     origin, driver, run,
-    /** Open a page and wait until its module has run (its request counter is filled in): WebDriver
-     *  returns here before module scripts run. */
-    async open(path) {
+    /** Open a page and wait until its module has run: WebDriver returns here before module scripts
+     *  run. `ready` is a script that returns true once it has (by default: the site's pages fill in
+     *  their request counter). */
+    async open(path, ready = "return document.getElementById('requests')?.dataset.requests !== undefined") {
       await driver.get(`${origin}/${path}`);
-      await driver.wait(() => run("return document.getElementById('requests')?.dataset.requests !== undefined"), 60_000);
+      await driver.wait(() => run(ready), 60_000);
       await run("window.__errors = []; addEventListener('error', (e) => __errors.push(e.message)); addEventListener('unhandledrejection', (e) => __errors.push(String(e.reason)));");
     },
     errors: () => run("return window.__errors"),

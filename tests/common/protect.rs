@@ -23,6 +23,9 @@ pub struct Run {
     pub passes: u32,
     /// Every `step`-th camera frame is processed (a page slower than the camera drops the rest).
     pub step: u32,
+    /// Whether the steps wobble, one frame more or less than `step` (at least 1) at random, as a
+    /// page's do: a shot a few frames long may then be processed only once or twice.
+    pub uneven: bool,
     pub hold_back: usize,
     /// Faces with less than this share of their box in the frame are not counted.
     pub min_in_view: f32,
@@ -56,6 +59,7 @@ pub fn outcome(model: &[u8], frame: impl Fn(u32) -> Shot, frames: u32, run: Run)
         hold_back,
         min_in_view,
         second_look,
+        uneven,
     } = run;
     let detector = Detector::new(model).expect("model loads");
     let mut live = LivePipeline::new(detector, DetectOptions::default()).expect("options");
@@ -65,19 +69,30 @@ pub fn outcome(model: &[u8], frame: impl Fn(u32) -> Shot, frames: u32, run: Run)
     }
     let mut taken = std::collections::VecDeque::new();
     let mut out = Outcome::default();
-    for n in (0..passes * frames).step_by(step.max(1) as usize) {
-        let shot = frame(n % frames);
+    let mut seed = 0x9e37_79b9_u32;
+    let mut n = 0;
+    while n < passes * frames {
+        let at = n;
+        n += if uneven {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            (step + seed % 3).saturating_sub(1).max(1)
+        } else {
+            step.max(1)
+        };
+        let shot = frame(at % frames);
         let mut shown = shot.img.rgba.clone();
         live.process(
             &mut shown,
             shot.img.width,
             shot.img.height,
-            n as f64 * 1000.0 / 30.0,
+            at as f64 * 1000.0 / 30.0,
             true,
             hold_back,
         )
         .expect("a live frame");
-        taken.push_back((n % frames, shot));
+        taken.push_back((at % frames, shot));
         if taken.len() <= hold_back {
             continue;
         }
