@@ -175,9 +175,10 @@ const CHANGE_PRIORITY: u64 = EDGES.len() as u64;
 enum Extra {
     /// Along the edge nearest a face missed in the last frame, searched as the first band is.
     Lost(Edge),
-    /// Along another edge that has changed since it was last searched, at half the resolution (a
-    /// quarter of the cost: 9 ms against 30 natively at 640×480). The faces it is for, stepping in
-    /// or cut in whole, are large; the edge's turn at full resolution comes round too.
+    /// Along another edge that has changed since it was last searched, in the frame shrunk to at
+    /// most half of [`SECOND_LOOK_WIDTH`] (320 pixels wide: a quarter of the cost at 640×480, 9 ms
+    /// against 30 natively). The faces it is for, stepping in or cut in whole, are large; the
+    /// edge's turn at the full width comes round too.
     Changed(Edge),
 }
 
