@@ -34,6 +34,8 @@ export async function startFirefox({ mounts = {} } = {}) {
   page.on("request", (r) => requests.push(r.url()));
   return {
     origin, page, errors, requests, version: await browser.version(),
+    /** Run a script body in the page, as WebDriver runs one (and as WebKit's `run` does). */
+    run: (script) => page.evaluate(`(() => { ${script} })()`),
     foreignRequests: () => requests.filter((u) => !u.startsWith(origin) && !u.startsWith("data:") && !u.startsWith("blob:")),
     async close() {
       await browser.close();

@@ -11,8 +11,7 @@ import { join } from "node:path";
 import { ROOT } from "./harness.mjs";
 import { press, savedBytes, startFirefox } from "./firefox.mjs";
 import { assertCleanCopy, leaks } from "./video-check.mjs";
-import { clipFrames } from "./clip-camera.mjs";
-import { EDGES_CLIP, MOTION_CLIP, assertEdgeClip, assertMotionClip, clipPlayedTwice, protectedClipScript, reportScript } from "./leak-probe.mjs";
+import { EDGES_CLIP, MOTION_CLIP, assertEdgeClip, assertMotionClip, clipPlayedTwice, reportScript, withClipCamera } from "./leak-probe.mjs";
 
 const GENERATED = join(ROOT, "tests/data/generated");
 
@@ -101,32 +100,17 @@ test("Firefox: the watchlist page recognises an enrolled face and not another", 
   }
 });
 
-/** Firefox with the canvas camera (clip-camera.mjs) playing `clip`'s frames, served at /clip/: `body`
- *  gets the browser, `run` (a script body run in its page, as WebDriver runs one) and the script that
- *  installs the leak probe and the camera. */
-async function withClipCamera(clip, body) {
-  const { dir, frames } = clipFrames(clip);
-  const ff = await startFirefox({ mounts: { "/clip/": dir } });
-  const run = (script) => ff.page.evaluate(`(() => { ${script} })()`);
-  try {
-    await body(ff, run, protectedClipScript(clip, { base: "/clip/", frames }));
-  } finally {
-    await ff.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 // Protect mode over the adversarial edge clip (tests/common/edges.rs), played by a canvas camera
 // (clip-camera.mjs): the same probe and the same rule as in Chromium (leak.test.mjs), every face at
 // least half in view covered in every painted frame, with the live page's default model.
 test("Firefox: protect mode over the adversarial edge clip leaves no face uncovered", { timeout: 300_000 }, () =>
-  withClipCamera(EDGES_CLIP, async (ff, run, install) => {
+  withClipCamera(startFirefox, EDGES_CLIP, async (ff, install) => {
     await ff.page.goto(`${ff.origin}/index.html`);
-    await run(install);
+    await ff.run(install);
     await press(ff.page, "#start");
     await ff.page.waitForFunction(`(() => { ${clipPlayedTwice(150)} })()`, { timeout: 240_000, polling: 1000 });
-    const r = await run(reportScript(0.5));
-    const quarter = await run(reportScript(0.25));
+    const r = await ff.run(reportScript(0.5));
+    const quarter = await ff.run(reportScript(0.25));
     assertEdgeClip(r, quarter, `Firefox ${ff.version}, edge clip, short-range`);
     assert.deepEqual(ff.errors, []);
   }));
@@ -135,13 +119,13 @@ test("Firefox: protect mode over the adversarial edge clip leaves no face uncove
 // an occluder, cuts) played by the canvas camera: the probe reads every paint of the element's canvas,
 // and no block of any face may show, as in Chromium (leak.test.mjs).
 test("Firefox: <unseen-camera> in protect mode paints no face uncovered", { timeout: 300_000 }, () =>
-  withClipCamera(MOTION_CLIP, async (ff, run, install) => {
+  withClipCamera(startFirefox, MOTION_CLIP, async (ff, install) => {
     await ff.page.goto(`${ff.origin}/embed.html`);
     await ff.page.waitForFunction(() => document.querySelector("unseen-camera")?.shadowRoot?.querySelector(".start"), { timeout: 30_000 });
-    await run(install);
-    await run("document.querySelector('unseen-camera').shadowRoot.querySelector('.start').click()");
+    await ff.run(install);
+    await ff.run("document.querySelector('unseen-camera').shadowRoot.querySelector('.start').click()");
     await ff.page.waitForFunction(`(() => { ${clipPlayedTwice(100)} })()`, { timeout: 240_000, polling: 1000 });
-    const r = await run(reportScript(0));
+    const r = await ff.run(reportScript(0));
     assertMotionClip(r, 100, `Firefox ${ff.version}, <unseen-camera>, motion clip`);
     assert.deepEqual(ff.errors, []);
     assert.deepEqual(ff.foreignRequests(), []);

@@ -9,9 +9,9 @@
 // the camera's recent frames.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { clipCamera } from "./clip-camera.mjs";
+import { clipCamera, clipFrames } from "./clip-camera.mjs";
 import { ROOT } from "./harness.mjs";
 
 /** The leak clip, for the fake camera. */
@@ -50,6 +50,24 @@ export function protectedClipScript(clip, camera) {
   return `(${leakProbe})(${JSON.stringify(truth)}); (${clipCamera})(${JSON.stringify(options)});
     const protect = document.getElementById("protect"); if (protect) protect.checked = true;
     window.__leakProbe.on = true;`;
+}
+
+/** A browser without a fake camera that plays files (Firefox's `startFirefox`, WebKit's
+ *  `startWebKit`), started by `startBrowser` with `clip`'s frames served at /clip/ for the canvas
+ *  camera (clip-camera.mjs): `body` gets the browser and the script that installs the leak probe and
+ *  the camera; the browser and the frames are gone afterwards. */
+export async function withClipCamera(startBrowser, clip, body) {
+  const { dir, frames } = clipFrames(clip);
+  try {
+    const browser = await startBrowser({ mounts: { "/clip/": dir } });
+    try {
+      await body(browser, protectedClipScript(clip, { base: "/clip/", frames }));
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The script whose value is true once the clip camera has played the clip through twice and at

@@ -11,8 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { startWebKit } from "./webkit.mjs";
 import { assertCleanCopy, leaks } from "./video-check.mjs";
-import { clipFrames } from "./clip-camera.mjs";
-import { EDGES_CLIP, MOTION_CLIP, assertEdgeClip, assertMotionClip, clipPlayedTwice, protectedClipScript, reportScript } from "./leak-probe.mjs";
+import { EDGES_CLIP, MOTION_CLIP, assertEdgeClip, assertMotionClip, clipPlayedTwice, reportScript, withClipCamera } from "./leak-probe.mjs";
 
 const GENERATED = join(ROOT, "tests/data/generated");
 
@@ -99,42 +98,30 @@ test("WebKit: the watchlist page recognises an enrolled face and not another", {
 // Protect mode over the adversarial edge clip (tests/common/edges.rs), played by a canvas camera
 // (clip-camera.mjs): the same probe and the same rule as in Chromium (leak.test.mjs), every face at
 // least half in view covered in every painted frame, with the live page's default model.
-test("WebKit: protect mode over the adversarial edge clip leaves no face uncovered", { timeout: 360_000 }, async () => {
-  const { dir, frames } = clipFrames(EDGES_CLIP);
-  const wk = await startWebKit({ mounts: { "/clip/": dir } });
-  try {
+test("WebKit: protect mode over the adversarial edge clip leaves no face uncovered", { timeout: 360_000 }, () =>
+  withClipCamera(startWebKit, EDGES_CLIP, async (wk, install) => {
     await wk.open("index.html");
-    await wk.run(protectedClipScript(EDGES_CLIP, { base: "/clip/", frames }));
+    await wk.run(install);
     await wk.run("document.getElementById('start').click()");
     await wk.waitFor(clipPlayedTwice(150), 300_000);
     const r = await wk.run(reportScript(0.5));
     const quarter = await wk.run(reportScript(0.25));
     assertEdgeClip(r, quarter, "WebKitGTK, edge clip, short-range");
     assert.deepEqual(await wk.errors(), []);
-  } finally {
-    await wk.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 // <unseen-camera mode="protect"> on the embed page, over the motion clip (fast motion, an edge entry,
 // an occluder, cuts) played by the canvas camera: the probe reads every paint of the element's canvas,
 // and no block of any face may show, as in Chromium and Firefox. WebKit's slower page processes about
 // 10 frames a second here; the cameraman stepping in at the right edge at 16 px a camera frame once
 // showed, before changed edges were searched first (second_look.rs).
-test("WebKit: <unseen-camera> in protect mode paints no face uncovered", { timeout: 360_000 }, async () => {
-  const { dir, frames } = clipFrames(MOTION_CLIP);
-  const wk = await startWebKit({ mounts: { "/clip/": dir } });
-  try {
+test("WebKit: <unseen-camera> in protect mode paints no face uncovered", { timeout: 360_000 }, () =>
+  withClipCamera(startWebKit, MOTION_CLIP, async (wk, install) => {
     await wk.open("embed.html", "return !!document.querySelector('unseen-camera')?.shadowRoot?.querySelector('.start')");
-    await wk.run(protectedClipScript(MOTION_CLIP, { base: "/clip/", frames }));
+    await wk.run(install);
     await wk.run("document.querySelector('unseen-camera').shadowRoot.querySelector('.start').click()");
     await wk.waitFor(clipPlayedTwice(100), 300_000);
     const r = await wk.run(reportScript(0));
     assertMotionClip(r, 100, "WebKitGTK, <unseen-camera>, motion clip");
     assert.deepEqual(await wk.errors(), []);
-  } finally {
-    await wk.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
