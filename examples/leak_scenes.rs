@@ -6,7 +6,7 @@
 //!   cargo run --release --example leak_scenes -- --detect
 //!
 //! `--one`: without protect mode's second look (BlazeFace alone). `UNSEEN_STEP=N`: process every
-//! N-th camera frame (a page slower than the camera); with `UNSEEN_UNEVEN=1`, one frame more or less at random. `UNSEEN_MODEL=short` or `full`: that model alone. `UNSEEN_SHOW=I,J`: write frames I and J as
+//! N-th camera frame (a page slower than the camera); with `UNSEEN_UNEVEN=S`, one frame more or less at random, seeded by the number S. `UNSEEN_MODEL=short` or `full`: that model alone. `UNSEEN_SHOW=I,J`: write frames I and J as
 //! taken and as shown to the temp folder. `--detect`: how often each detector alone finds the clip's
 //! faces, by share in view.
 #[path = "../tests/common/mod.rs"]
@@ -41,7 +41,9 @@ fn main() -> Result<()> {
         let run = Run {
             passes: 2,
             step,
-            uneven: std::env::var("UNSEEN_UNEVEN").is_ok(),
+            uneven: std::env::var("UNSEEN_UNEVEN")
+                .ok()
+                .map(|v| v.parse().unwrap_or(0)),
             hold_back,
             min_in_view: 0.25,
             second_look: !std::env::args().any(|a| a == "--one"),

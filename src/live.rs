@@ -38,7 +38,7 @@ pub const HOLD_BACK_MS: f64 = 133.0;
 pub const HOLD_BACK_FRAMES: usize = 4;
 
 /// However slow the device, at least this many frames are held back: one round of the second look,
-/// which searches one or two of the four edges a frame, changed edges first. A face stepping in at an
+/// which searches one or two of the four edges a frame at full resolution, changed edges first. A face stepping in at an
 /// edge that BlazeFace misses is found by the second look up to four frames later; at 5 frames a second
 /// (`tests/browser/throttle.test.mjs` at 4×) three frames held back let such a face show once.
 pub const MIN_HOLD_BACK: usize = 4;

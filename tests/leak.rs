@@ -174,17 +174,21 @@ fn held_frames_are_dropped_when_the_view_changes() {
 
 /// The adversarial clip (`common::edges`), two passes, with protect mode's second look (RetinaFace),
 /// at the camera's 30 frames a second, at 15 (a page processing every other frame, as the page does
-/// on a 2-core machine), at 10, and at about 7.5 with the steps between frames processed wobbling
-/// from 3 to 5 camera frames, as a page's do. The goal, met by both models: no frame showing a face at
+/// on a 2-core machine), at 10, and at about 7.5 and 6 with the steps between frames processed
+/// wobbling by a camera frame either way, as a page's do (two seeded timings). The goal, met by both models: no frame showing a face at
 /// least half in view uncovered, in any scenario. The hardest cases:
 /// - a face smeared by coming in at 20 px a camera frame, missed by BlazeFace three frames running at
 ///   15 frames a second: the band along the edge where it was lost is now searched at once;
 /// - a shot of 5 camera frames, cut in with faces half out at the top and bottom, processed twice:
 ///   with the edges searched in turn, one edge a frame, the top was never searched in it (Firefox
-///   showed that face once). Changed edges are now searched first, two a frame.
+///   showed that face once). Changed edges are now searched first, two a frame;
+/// - the same shot processed once, at about 6 frames a second (seed 9): the second band went to the
+///   edge where the last shot's face was lost, and the top was not searched (Firefox showed that
+///   face in 4 of 10 runs). When more edges have changed than two bands search, the whole frame is
+///   searched at half resolution.
 fn edge_clip_leaks(model: &[u8], name: &str) {
     let clip = EdgeClip::new();
-    for (step, uneven) in [(1, false), (2, false), (3, false), (4, true)] {
+    for (step, uneven) in [(1, None), (2, None), (3, None), (4, Some(0)), (5, Some(9))] {
         let run = Run {
             passes: 2,
             step,
@@ -195,7 +199,11 @@ fn edge_clip_leaks(model: &[u8], name: &str) {
         };
         let leaks = scene_leaks(model, |i| clip.frame(i), edges::FRAMES, run);
         let per_scene = frames_per_scene(&leaks, &SCENES);
-        let every = if uneven { "about every" } else { "every" };
+        let every = if uneven.is_some() {
+            "about every"
+        } else {
+            "every"
+        };
         eprintln!("{name}, {every} {step} frames: frames with a face ≥ 1/2 in view uncovered, per scenario: {per_scene:?}");
         assert!(
             leaks.is_empty(),
@@ -222,7 +230,7 @@ fn without_the_second_look_and_holding_back_faces_at_the_edges_leak() {
     let run = Run {
         passes: 1,
         step: 1,
-        uneven: false,
+        uneven: None,
         hold_back: 0,
         min_in_view: 0.5,
         second_look: false,

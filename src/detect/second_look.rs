@@ -11,9 +11,11 @@
 //!
 //! Turns go first to edges whose picture has changed since they were last searched ([`Watch`]): a
 //! face that steps in, or a cut to a new shot, is looked for in the next frame, not up to four
-//! frames later, and when two edges or more have changed, two are searched a frame. On a slow page
-//! a shot of a few camera frames may be only two frames processed; taking the edges in turn, a face
-//! half out at the edge searched third was never looked for.
+//! frames later. When another edge has changed too, its band is searched at half resolution; when
+//! two or more have changed by something face-sized (a cut, a camera turning), the whole frame is,
+//! at half resolution. On a slow page a shot of a few camera frames may be processed only once:
+//! taking the edges in turn, or two a frame, a face half out at an edge not searched in that frame
+//! was never looked for (Firefox showed one).
 //!
 //! A face lost near an edge is looked for at once: while the tracker holds a face that was missed
 //! last frame, the band along the edge nearest it is searched too, whoever's turn it is
@@ -79,8 +81,9 @@ impl SecondLook {
     /// BlazeFace's scale, in the frame's pixels: the edge whose turn it is, changed edges first
     /// ([`Watch::choose`]), and a second edge, either the one nearest the first of `lost` (boxes of
     /// faces missed in the last frame, the most recently seen first) within a band's depth of an
-    /// edge, or another edge that has changed. At most two bands a frame, so a frame costs at most
-    /// half a search of the whole of it.
+    /// edge, or another edge that has changed. When more edges than that want searching (a cut, a
+    /// camera turning), the whole frame at half resolution instead, with the lost face's edge. A
+    /// frame costs at most about half a search of the whole of it.
     pub fn faces_and_lost(
         &mut self,
         frame: Frame<'_>,
@@ -90,30 +93,35 @@ impl SecondLook {
         let (w, h) = (frame.width() as f32, frame.height() as f32);
         let depth = BAND_DEPTH * w.min(h);
         let lost_edge = lost.iter().find_map(|r| nearest_edge(r, (w, h), depth));
-        let (first, extra) = self.watch.choose(frame, lost_edge);
-        let mut found = self.faces_at(frame, first, threshold)?;
-        match extra {
-            Some(Extra::Lost(edge)) => found.extend(self.faces_at(frame, edge, threshold)?),
-            Some(Extra::Changed(edge)) => {
-                let quick = (self.width / 2).max(SIZE_STEP as u32);
-                found.extend(self.search(frame, edge, threshold, quick)?);
-            }
-            None => {}
+        let mut found = Vec::new();
+        for look in self.watch.choose(frame, lost_edge) {
+            found.extend(self.look(frame, look, threshold)?);
         }
         Ok(found)
+    }
+
+    /// The faces one [`Look`] finds.
+    fn look(&mut self, frame: Frame<'_>, look: Look, threshold: f32) -> Result<Vec<Face>> {
+        let quick = (self.width / 2).max(SIZE_STEP as u32);
+        match look {
+            Look::Band(edge) => self.search(frame, Some(edge), threshold, self.width),
+            Look::QuickBand(edge) => self.search(frame, Some(edge), threshold, quick),
+            Look::QuickWhole => self.search(frame, None, threshold, quick),
+        }
     }
 
     /// Faces along `edge` of `frame` scoring at least `threshold` once calibrated to BlazeFace's
     /// scale, in the frame's pixels.
     pub fn faces_at(&mut self, frame: Frame<'_>, edge: Edge, threshold: f32) -> Result<Vec<Face>> {
-        self.search(frame, edge, threshold, self.width)
+        self.search(frame, Some(edge), threshold, self.width)
     }
 
-    /// [`SecondLook::faces_at`] in `frame` shrunk to at most `width` pixels wide.
+    /// [`SecondLook::faces_at`] in `frame` shrunk to at most `width` pixels wide; without an edge,
+    /// the whole frame.
     fn search(
         &mut self,
         frame: Frame<'_>,
-        edge: Edge,
+        edge: Option<Edge>,
         threshold: f32,
         width: u32,
     ) -> Result<Vec<Face>> {
@@ -133,10 +141,11 @@ impl SecondLook {
         };
         let depth = ((BAND_DEPTH * sw.min(sh) as f32).round() as u32).clamp(1, sw.min(sh));
         let (x0, y0, bw, bh) = match edge {
-            Edge::Left => (0, 0, depth, sh),
-            Edge::Right => (sw - depth, 0, depth, sh),
-            Edge::Top => (0, 0, sw, depth),
-            Edge::Bottom => (0, sh - depth, sw, depth),
+            Some(Edge::Left) => (0, 0, depth, sh),
+            Some(Edge::Right) => (sw - depth, 0, depth, sh),
+            Some(Edge::Top) => (0, 0, sw, depth),
+            Some(Edge::Bottom) => (0, sh - depth, sw, depth),
+            None => (0, 0, sw, sh),
         };
         crop(small, x0, y0, bw, bh, &mut self.band);
         let band = Frame::new(&self.band, bw, bh)?;
@@ -170,16 +179,45 @@ const CHANGED_CELLS: usize = 2;
 /// more is waiting.
 const CHANGE_PRIORITY: u64 = EDGES.len() as u64;
 
-/// A frame's second band, if any.
+/// One search of a frame's second look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Extra {
-    /// Along the edge nearest a face missed in the last frame, searched as the first band is.
-    Lost(Edge),
-    /// Along another edge that has changed since it was last searched, in the frame shrunk to at
-    /// most half of [`SECOND_LOOK_WIDTH`] (320 pixels wide: a quarter of the cost at 640×480, 9 ms
-    /// against 30 natively). The faces it is for, stepping in or cut in whole, are large; the
+enum Look {
+    /// The band along an edge, at up to [`SECOND_LOOK_WIDTH`] pixels wide: the edge whose turn it
+    /// is, or the edge nearest a face missed in the last frame.
+    Band(Edge),
+    /// The band along another edge that has changed since it was last searched, in the frame shrunk
+    /// to at most half of [`SECOND_LOOK_WIDTH`] (320 pixels wide: a quarter of the cost at 640×480,
+    /// 9 ms against 30 natively). The faces it is for, stepping in or cut in whole, are large; the
     /// edge's turn at the full width comes round too.
-    Changed(Edge),
+    QuickBand(Edge),
+    /// The whole frame at that half width, when more edges want searching than two bands give: after
+    /// a cut, or while the camera turns, every edge has changed, and on a slow page a shot of a few
+    /// camera frames may be processed only once. It costs less than a band at full width (about
+    /// 19 ms at 640×480 natively) and counts as a search of every edge.
+    QuickWhole,
+}
+
+/// The cells of an edge's band whose brightness moved by more than [`CELL_CHANGE`], and how many
+/// columns and rows of the grid they span.
+#[derive(Debug, Clone, Copy)]
+struct Change {
+    cells: usize,
+    across: usize,
+    down: usize,
+}
+
+impl Change {
+    /// Something has changed: at least [`CHANGED_CELLS`] cells.
+    fn any(self) -> bool {
+        self.cells >= CHANGED_CELLS
+    }
+
+    /// Something as large as a face a search at half resolution can find has changed: cells over two
+    /// columns and two rows at least. A line of cells is not (a caption, a clock, a test clip's
+    /// frame-index barcode, changing every frame).
+    fn large(self) -> bool {
+        self.any() && self.across >= 2 && self.down >= 2
+    }
 }
 
 /// Which edges to search: how long each has waited, and whether its picture has changed since.
@@ -193,14 +231,18 @@ struct Watch {
     last: [u64; 4],
     /// Per edge, the grid when it was last searched; empty before it ever was.
     seen: [Vec<u8>; 4],
+    /// Per edge, the grid when it was last searched at either resolution.
+    glanced: [Vec<u8>; 4],
     grid: Vec<u8>,
 }
 
 impl Watch {
-    /// The edges to search in `frame`: first, the edge that has waited longest, counting a changed
-    /// edge as having waited [`CHANGE_PRIORITY`] frames more; second, `lost` (a lost face's edge)
-    /// unless it is the first, or else the next changed edge, if any. Both are counted as searched.
-    fn choose(&mut self, frame: Frame<'_>, lost: Option<Edge>) -> (Edge, Option<Extra>) {
+    /// What to search in `frame`. Each edge has a priority: the frames it has waited, plus
+    /// [`CHANGE_PRIORITY`] if it has changed. First, the band along the edge of the highest
+    /// priority; then `lost` (a lost face's edge) unless it is the first; then the changed edges
+    /// left, at half resolution: one band, or the whole frame when two or more are left. Whatever
+    /// is searched is counted as searched.
+    fn choose(&mut self, frame: Frame<'_>, lost: Option<Edge>) -> Vec<Look> {
         let size = (frame.width(), frame.height());
         if self.size != size {
             *self = Watch {
@@ -211,42 +253,55 @@ impl Watch {
         }
         self.frames += 1;
         grid(frame, &mut self.grid);
-        let changed: [bool; 4] = std::array::from_fn(|k| self.changed(k, EDGES[k]));
+        let changed: [bool; 4] =
+            std::array::from_fn(|k| self.change(&self.seen[k], EDGES[k]).any());
+        let moved: [Change; 4] = std::array::from_fn(|k| self.change(&self.glanced[k], EDGES[k]));
         let priority = |k: usize| {
             let waited = self.frames - self.last[k];
             waited + if changed[k] { CHANGE_PRIORITY } else { 0 }
         };
         // Ties go to the earlier edge in `EDGES`.
-        let best = |skip: Option<usize>| {
-            (0..EDGES.len())
-                .filter(|&k| Some(k) != skip)
-                .rev()
-                .max_by_key(|&k| priority(k))
-                .unwrap_or(0)
-        };
-        let first = best(None);
+        let first = (0..EDGES.len())
+            .rev()
+            .max_by_key(|&k| priority(k))
+            .unwrap_or(0);
         let lost = lost
             .and_then(|e| EDGES.iter().position(|&x| x == e))
             .filter(|&k| k != first);
-        let changed_too = Some(best(Some(first))).filter(|&k| changed[k]);
-        let second = lost.or(changed_too);
-        for k in std::iter::once(first).chain(second) {
+        // The other edges changed since searched at full resolution and moved since searched at all,
+        // the one waiting longest first.
+        let mut left: Vec<usize> = (0..EDGES.len())
+            .filter(|&k| changed[k] && moved[k].any() && k != first && Some(k) != lost)
+            .collect();
+        left.sort_by_key(|&k| std::cmp::Reverse(priority(k)));
+        let mut looks = vec![Look::Band(EDGES[first])];
+        looks.extend(lost.map(|k| Look::Band(EDGES[k])));
+        if left.iter().filter(|&&k| moved[k].large()).count() >= 2 {
+            looks.push(Look::QuickWhole);
+        } else if let Some(&k) = left.first() {
+            looks.push(Look::QuickBand(EDGES[k]));
+            left.truncate(1);
+        }
+        for k in [first].into_iter().chain(lost) {
             self.last[k] = self.frames;
             self.seen[k].clone_from(&self.grid);
         }
-        let extra = match (lost, changed_too) {
-            (Some(k), _) => Some(Extra::Lost(EDGES[k])),
-            (None, Some(k)) => Some(Extra::Changed(EDGES[k])),
-            (None, None) => None,
-        };
-        (EDGES[first], extra)
+        // Searched at half resolution, an edge still counts as changed, and its turn at full
+        // resolution comes first; it is searched at half resolution again only if it moves again.
+        for k in [first].into_iter().chain(lost).chain(left) {
+            self.glanced[k].clone_from(&self.grid);
+        }
+        looks
     }
 
-    /// Whether the band along `edge` (index `k`) has changed since it was last searched.
-    fn changed(&self, k: usize, edge: Edge) -> bool {
-        let seen = &self.seen[k];
+    /// How the band along `edge` has changed since the grid `seen` (empty: never seen, so wholly).
+    fn change(&self, seen: &[u8], edge: Edge) -> Change {
         if seen.len() != self.grid.len() {
-            return true;
+            return Change {
+                cells: self.grid.len(),
+                across: GRID.0,
+                down: GRID.1,
+            };
         }
         let (w, h) = (self.size.0 as f32, self.size.1 as f32);
         let depth = BAND_DEPTH * w.min(h);
@@ -261,10 +316,19 @@ impl Watch {
                 Edge::Bottom => y > h - depth,
             }
         };
-        let moved = (0..self.grid.len())
+        let moved: Vec<(usize, usize)> = (0..self.grid.len())
             .filter(|&i| in_band(i) && self.grid[i].abs_diff(seen[i]) > CELL_CHANGE)
-            .count();
-        moved >= CHANGED_CELLS
+            .map(|i| (i % GRID.0, i / GRID.0))
+            .collect();
+        let span = |of: fn(&(usize, usize)) -> usize| {
+            let min = moved.iter().map(of).min().unwrap_or(0);
+            moved.iter().map(of).max().map_or(0, |max| max - min + 1)
+        };
+        Change {
+            cells: moved.len(),
+            across: span(|c| c.0),
+            down: span(|c| c.1),
+        }
     }
 }
 
@@ -326,95 +390,140 @@ mod tests {
         rgba
     }
 
-    fn choose(watch: &mut Watch, rgba: &[u8], lost: Option<Edge>) -> (Edge, Option<Extra>) {
+    fn choose(watch: &mut Watch, rgba: &[u8], lost: Option<Edge>) -> Vec<Look> {
         watch.choose(Frame::new(rgba, 64, 48).expect("a frame"), lost)
+    }
+
+    use Look::{Band, QuickBand, QuickWhole};
+
+    /// The first frames of a still picture: every edge counts as changed until searched at full
+    /// resolution, so the first frame searches the whole frame too, and then each edge has its
+    /// band at full resolution, one a frame.
+    fn start(watch: &mut Watch, still: &[u8]) {
+        let first: Vec<_> = (0..4).map(|_| choose(watch, still, None)).collect();
+        assert_eq!(
+            first,
+            [
+                vec![Band(Edge::Left), QuickWhole],
+                vec![Band(Edge::Top)],
+                vec![Band(Edge::Right)],
+                vec![Band(Edge::Bottom)]
+            ]
+        );
     }
 
     #[test]
     fn a_still_picture_has_its_edges_searched_in_turn_one_a_frame() {
         let mut watch = Watch::default();
         let still = picture(90, &[]);
-        // Never searched, every edge counts as changed: two a frame until all four have been.
-        assert_eq!(
-            choose(&mut watch, &still, None),
-            (Edge::Left, Some(Extra::Changed(Edge::Top)))
-        );
-        assert_eq!(
-            choose(&mut watch, &still, None),
-            (Edge::Right, Some(Extra::Changed(Edge::Bottom)))
-        );
+        start(&mut watch, &still);
         let turns: Vec<_> = (0..8).map(|_| choose(&mut watch, &still, None)).collect();
-        let expected = [Edge::Left, Edge::Top, Edge::Right, Edge::Bottom];
         for (k, turn) in turns.iter().enumerate() {
-            assert_eq!(*turn, (expected[k % 4], None), "frame {k}");
+            assert_eq!(*turn, [Band(EDGES[k % 4])], "frame {k}");
         }
     }
 
     #[test]
-    fn a_cut_has_every_edge_searched_within_two_frames() {
+    fn a_cut_has_every_edge_searched_in_the_next_frame() {
         let mut watch = Watch::default();
         let still = picture(90, &[]);
-        for _ in 0..7 {
+        start(&mut watch, &still);
+        for _ in 0..4 {
             choose(&mut watch, &still, None);
         }
+        // A cut: the edge whose turn it is at full resolution, and the other three in the whole
+        // frame at half resolution. They stay changed until each has had its band at full
+        // resolution, one a frame, changed edges first; the whole frame is not searched again
+        // unless they change again.
         let cut = picture(160, &[]);
-        let (a, b) = choose(&mut watch, &cut, None);
-        let (c, d) = choose(&mut watch, &cut, None);
-        let changed = |extra| match extra {
-            Some(Extra::Changed(e)) => Some(e),
-            _ => None,
-        };
-        let mut searched: Vec<Edge> = [Some(a), changed(b), Some(c), changed(d)]
-            .into_iter()
-            .flatten()
-            .collect();
-        searched.sort_by_key(|e| EDGES.iter().position(|x| x == e));
-        assert_eq!(searched, EDGES);
-        // Then the picture is still again: one edge a frame.
-        assert_eq!(choose(&mut watch, &cut, None).1, None);
+        let after: Vec<_> = (0..4).map(|_| choose(&mut watch, &cut, None)).collect();
+        assert_eq!(
+            after,
+            [
+                vec![Band(Edge::Left), QuickWhole],
+                vec![Band(Edge::Top)],
+                vec![Band(Edge::Right)],
+                vec![Band(Edge::Bottom)]
+            ]
+        );
+        // A cut while a face is lost near the top: its band at full resolution too.
+        assert_eq!(
+            choose(&mut watch, &still, Some(Edge::Top)),
+            [Band(Edge::Left), Band(Edge::Top), QuickWhole]
+        );
     }
 
     #[test]
     fn an_edge_where_something_steps_in_is_searched_next() {
         let mut watch = Watch::default();
         let still = picture(90, &[]);
-        for _ in 0..5 {
+        start(&mut watch, &still);
+        for _ in 0..3 {
             choose(&mut watch, &still, None);
         }
         // The right edge was searched last frame, the bottom's turn is next; something bright steps
         // in at the right.
         let stepping_in = picture(90, &[(54, 20, 10, 8)]);
-        assert_eq!(choose(&mut watch, &stepping_in, None), (Edge::Right, None));
+        assert_eq!(choose(&mut watch, &stepping_in, None), [Band(Edge::Right)]);
         // Searched, it has not changed since: the turns go on.
-        assert_eq!(choose(&mut watch, &stepping_in, None), (Edge::Bottom, None));
+        assert_eq!(choose(&mut watch, &stepping_in, None), [Band(Edge::Bottom)]);
         // A few pixels at the top are not a change: the left edge's turn.
         let speck = picture(90, &[(54, 20, 10, 8), (30, 0, 2, 2)]);
-        assert_eq!(choose(&mut watch, &speck, None), (Edge::Left, None));
+        assert_eq!(choose(&mut watch, &speck, None), [Band(Edge::Left)]);
+        // Two edges changed: the second at half resolution.
+        let two = picture(90, &[(54, 20, 10, 8), (0, 20, 10, 8), (20, 0, 20, 8)]);
+        assert_eq!(
+            choose(&mut watch, &two, None),
+            [Band(Edge::Top), QuickBand(Edge::Left)]
+        );
+        // Three changed and a face lost at the bottom: the lost face's band at full resolution, and
+        // the edge left over at half.
+        let three = picture(90, &[(0, 40, 64, 8), (20, 0, 20, 8)]);
+        assert_eq!(
+            choose(&mut watch, &three, Some(Edge::Bottom)),
+            [Band(Edge::Right), Band(Edge::Bottom), QuickBand(Edge::Left)]
+        );
+    }
+
+    #[test]
+    fn a_line_changing_every_frame_never_has_the_whole_frame_searched() {
+        // A line of cells along the bottom, there and gone each frame (a clock, a caption, a test
+        // clip's barcode): a change at the left, bottom and right edges, but not one as large as a
+        // face.
+        let mut watch = Watch::default();
+        let still = picture(90, &[]);
+        start(&mut watch, &still);
+        let line = picture(90, &[(0, 44, 64, 2)]);
+        for n in 0..8 {
+            let looks = choose(&mut watch, if n % 2 == 0 { &line } else { &still }, None);
+            assert!(!looks.contains(&QuickWhole), "frame {n}: {looks:?}");
+        }
+        // A cut: the whole frame.
+        let cut = picture(160, &[(0, 44, 64, 2)]);
+        assert!(choose(&mut watch, &cut, None).contains(&QuickWhole));
     }
 
     #[test]
     fn a_lost_face_has_its_edge_searched_as_well() {
         let mut watch = Watch::default();
         let still = picture(90, &[]);
-        for _ in 0..6 {
+        start(&mut watch, &still);
+        for _ in 0..2 {
             choose(&mut watch, &still, None);
         }
         assert_eq!(
             choose(&mut watch, &still, Some(Edge::Bottom)),
-            (Edge::Left, Some(Extra::Lost(Edge::Bottom)))
+            [Band(Edge::Right), Band(Edge::Bottom)]
         );
         // Its own turn: one band.
         assert_eq!(
-            choose(&mut watch, &still, Some(Edge::Top)),
-            (Edge::Top, None)
+            choose(&mut watch, &still, Some(Edge::Left)),
+            [Band(Edge::Left)]
         );
         // A new frame size starts afresh.
         let small = vec![90u8; 32 * 24 * 4];
         let frame = Frame::new(&small, 32, 24).expect("a frame");
-        assert_eq!(
-            watch.choose(frame, None),
-            (Edge::Left, Some(Extra::Changed(Edge::Top)))
-        );
+        assert_eq!(watch.choose(frame, None), [Band(Edge::Left), QuickWhole]);
     }
 
     #[test]

@@ -24,8 +24,9 @@ pub struct Run {
     /// Every `step`-th camera frame is processed (a page slower than the camera drops the rest).
     pub step: u32,
     /// Whether the steps wobble, one frame more or less than `step` (at least 1) at random, as a
-    /// page's do: a shot a few frames long may then be processed only once or twice.
-    pub uneven: bool,
+    /// page's do: a shot a few frames long may then be processed only once or twice. The number
+    /// seeds the wobble: each seed is another page's timing.
+    pub uneven: Option<u32>,
     pub hold_back: usize,
     /// Faces with less than this share of their box in the frame are not counted.
     pub min_in_view: f32,
@@ -69,11 +70,11 @@ pub fn outcome(model: &[u8], frame: impl Fn(u32) -> Shot, frames: u32, run: Run)
     }
     let mut taken = std::collections::VecDeque::new();
     let mut out = Outcome::default();
-    let mut seed = 0x9e37_79b9_u32;
+    let mut seed = 0x9e37_79b9_u32 ^ uneven.unwrap_or(0).wrapping_mul(0x85eb_ca6b);
     let mut n = 0;
     while n < passes * frames {
         let at = n;
-        n += if uneven {
+        n += if uneven.is_some() {
             seed ^= seed << 13;
             seed ^= seed >> 17;
             seed ^= seed << 5;
