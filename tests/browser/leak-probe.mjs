@@ -72,7 +72,7 @@ export async function withClipCamera(startBrowser, clip, body) {
 
 /** The script whose value is true once the clip camera has played the clip through twice and at
  *  least `painted` paints were compared. */
-export const clipPlayedTwice = (painted) => `return window.__clipCamera.loops >= 3 && window.__leakProbe.report(0.5).compared >= ${painted}`;
+export const clipPlayedTwice = (painted) => `return window.__clipCamera.loops >= 3 && window.__leakProbe.comparedSoFar() >= ${painted}`;
 
 /** The script that stops watching and returns the probe's count for faces with at least
  *  `minInView` of their box in the frame. */
@@ -128,6 +128,7 @@ export function leakProbe(truth) {
   // blurred fallback, and that show a face of one of the camera's recent frames (or cannot be
   // checked); hidden: such paints checked against every recent camera frame and showing none.
   const counts = { paints: 0, decoded: 0, blurred: 0, hidden: 0, unreadable: 0 };
+  let compared = 0;               // decoded paints whose camera frame had been seen when painted
   const recent = [];              // the indices of the camera's last frames, newest last
   const unreadable = [];          // what the unreadable paints looked like (PNG data URLs), to see why
   const leakShots = [];           // what the first paints showing a face looked like (PNG data URLs)
@@ -192,6 +193,7 @@ export function leakProbe(truth) {
     counts.decoded++;
     const faces = grab(ctx, index);
     shown.push({ index, faces });
+    if (camera.has(index)) compared++;
     // The first few paints that show a face at least half in view, kept as pictures for looking at (the camera's frame
     // comes before its paint, which runs a few frames late).
     const ref = camera.get(index);
@@ -296,5 +298,7 @@ export function leakProbe(truth) {
 
   /** How many times the view was painted in the last `ms` milliseconds. */
   const paintsInLast = (ms) => paintTimes.filter((t) => t >= performance.now() - ms).length;
-  window.__leakProbe = { on: false, report, unreadable, leakShots, hiddenShots, paintsInLast };
+  /** About how many paints `report` will compare, counted as they come (cheap enough to poll). */
+  const comparedSoFar = () => compared;
+  window.__leakProbe = { on: false, report, unreadable, leakShots, hiddenShots, paintsInLast, comparedSoFar };
 }

@@ -17,6 +17,29 @@ const freePort = () => new Promise((resolve) => {
 });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether `error` is WebDriver's report that WebKit's web process died (crashed or hung), or stalled
+ *  so long that its answer to a script was lost (which comes before such a death). */
+export const webProcessDied = (error) => (error?.name === "NoSuchSessionError" && /page crash or hang/.test(error.message)) ||
+  (error?.name === "WebDriverError" && /^Could not parse script result/.test(error.message));
+
+/** Runs `body(start)`, where `start` starts WebKit as `startWebKit` does, and, should WebKit's web
+ *  process die in it, once more, saying so with what WebKit printed. WebKitGTK's web process under
+ *  Xvfb died once in CI, 25 s into a test that passed in every local run; a second death fails the
+ *  test, and any assertion fails it at once. */
+export async function oneCrashAllowed(body) {
+  for (let attempt = 1; ; attempt++) {
+    let browser;
+    try {
+      return await body(async (options) => (browser = await startWebKit(options)));
+    } catch (error) {
+      if (!webProcessDied(error)) throw error;
+      const said = `WebKit's web process died (${error.message}); what WebKit printed last:\n${browser?.log() ?? ""}`;
+      if (attempt === 2) throw new Error(`${said}\nIt died on the second run too.`);
+      console.log(`${said}\nRunning the test once more.`);
+    }
+  }
+}
+
 /** `mounts`: other folders served beside the site (URL prefix → folder), as scripts/serve.mjs takes. */
 export async function startWebKit({ mounts = {} } = {}) {
   for (const [what, path] of [["MiniBrowser", MINIBROWSER], ["WebKitWebDriver", DRIVER], ["Xvfb", "/usr/bin/Xvfb"]]) {
@@ -32,7 +55,11 @@ export async function startWebKit({ mounts = {} } = {}) {
     xvfb.on("exit", () => reject(new Error("Xvfb could not start")));
   });
   const port = await freePort();
-  const driverProcess = spawn(DRIVER, [`--port=${port}`], { stdio: "ignore", env: { ...process.env, DISPLAY: display } });
+  // What the driver, MiniBrowser and WebKit's processes print, the last of it kept: when WebKit's web
+  // process dies, it says why.
+  let log = "";
+  const driverProcess = spawn(DRIVER, [`--port=${port}`], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DISPLAY: display } });
+  for (const out of [driverProcess.stdout, driverProcess.stderr]) out.on("data", (d) => { log = (log + d).slice(-4000); });
   await sleep(800);
   let driver;
   try {
@@ -47,6 +74,8 @@ export async function startWebKit({ mounts = {} } = {}) {
   const run = (script, ...args) => driver.executeScript(script, ...args);
   return {
     origin, driver, run,
+    /** The last few thousand characters the driver and WebKit's processes printed. */
+    log: () => log,
     /** Open a page and wait until its module has run: WebDriver returns here before module scripts
      *  run. `ready` is a script that returns true once it has (by default: the site's pages fill in
      *  their request counter). */
@@ -56,7 +85,9 @@ export async function startWebKit({ mounts = {} } = {}) {
       await run("window.__errors = []; addEventListener('error', (e) => __errors.push(e.message)); addEventListener('unhandledrejection', (e) => __errors.push(String(e.reason)));");
     },
     errors: () => run("return window.__errors"),
-    waitFor: (script, timeout) => driver.wait(() => run(script), timeout),
+    /** Wait until `script` returns true, asking every half second (asked back to back, a page
+     *  busy with the camera never gets a breath). */
+    waitFor: (script, timeout) => driver.wait(async () => (await run(script)) || (await sleep(500), false), timeout),
     /** Give a file input a file, as a person choosing it does. */
     async choose(id, path) {
       const input = await driver.findElement(By.id(id));
