@@ -77,13 +77,13 @@ impl SecondLook {
         })
     }
 
-    /// Faces along one or two edges of `frame` scoring at least `threshold` once calibrated to
-    /// BlazeFace's scale, in the frame's pixels: the edge whose turn it is, changed edges first
-    /// ([`Watch::choose`]), and a second edge, either the one nearest the first of `lost` (boxes of
-    /// faces missed in the last frame, the most recently seen first) within a band's depth of an
-    /// edge, or another edge that has changed. When more edges than that want searching (a cut, a
-    /// camera turning), the whole frame at half resolution instead, with the lost face's edge. A
-    /// frame costs at most about half a search of the whole of it.
+    /// Faces in `frame` scoring at least `threshold` once calibrated to BlazeFace's scale, in the
+    /// frame's pixels, along the edges [`Watch::choose`] picks: the edge whose turn it is (changed
+    /// edges first); the edge nearest the first of `lost` (boxes of faces missed in the last frame,
+    /// the most recently seen first) within a band's depth of an edge; and, at half resolution,
+    /// another edge that has changed, or the whole frame when two or more have (a cut, a camera
+    /// turning). A still picture costs one band a frame; the most a frame costs, two bands and the
+    /// whole frame at half resolution, is about one search of the whole frame.
     pub fn faces_and_lost(
         &mut self,
         frame: Frame<'_>,
@@ -190,10 +190,11 @@ enum Look {
     /// 9 ms against 30 natively). The faces it is for, stepping in or cut in whole, are large; the
     /// edge's turn at the full width comes round too.
     QuickBand(Edge),
-    /// The whole frame at that half width, when more edges want searching than two bands give: after
-    /// a cut, or while the camera turns, every edge has changed, and on a slow page a shot of a few
-    /// camera frames may be processed only once. It costs less than a band at full width (about
-    /// 19 ms at 640×480 natively) and counts as a search of every edge.
+    /// The whole frame at that half width, when two or more other edges have changed by something
+    /// face-sized ([`Change::large`]): after a cut, or while the camera turns, every edge has
+    /// changed, and on a slow page a shot of a few camera frames may be processed only once. At
+    /// 640×480 it is 320×240 pixels against a full band's 640×192: less than a band at full width.
+    /// The edges it covers keep their turns at full width.
     QuickWhole,
 }
 
@@ -401,15 +402,18 @@ mod tests {
     /// band at full resolution, one a frame.
     fn start(watch: &mut Watch, still: &[u8]) {
         let first: Vec<_> = (0..4).map(|_| choose(watch, still, None)).collect();
-        assert_eq!(
-            first,
-            [
-                vec![Band(Edge::Left), QuickWhole],
-                vec![Band(Edge::Top)],
-                vec![Band(Edge::Right)],
-                vec![Band(Edge::Bottom)]
-            ]
-        );
+        assert_eq!(first, every_edge_changed());
+    }
+
+    /// The looks of the four frames after every edge has changed (at the start, after a cut): the
+    /// whole frame with the first band, then each other edge's band at full resolution in turn.
+    fn every_edge_changed() -> [Vec<Look>; 4] {
+        [
+            vec![Band(Edge::Left), QuickWhole],
+            vec![Band(Edge::Top)],
+            vec![Band(Edge::Right)],
+            vec![Band(Edge::Bottom)],
+        ]
     }
 
     #[test]
@@ -437,15 +441,7 @@ mod tests {
         // unless they change again.
         let cut = picture(160, &[]);
         let after: Vec<_> = (0..4).map(|_| choose(&mut watch, &cut, None)).collect();
-        assert_eq!(
-            after,
-            [
-                vec![Band(Edge::Left), QuickWhole],
-                vec![Band(Edge::Top)],
-                vec![Band(Edge::Right)],
-                vec![Band(Edge::Bottom)]
-            ]
-        );
+        assert_eq!(after, every_edge_changed());
         // A cut while a face is lost near the top: its band at full resolution too.
         assert_eq!(
             choose(&mut watch, &still, Some(Edge::Top)),
