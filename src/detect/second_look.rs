@@ -230,7 +230,7 @@ struct Watch {
     size: (u32, u32),
     /// Per edge (in the order of [`EDGES`]), the frame it was last searched in.
     last: [u64; 4],
-    /// Per edge, the grid when it was last searched; empty before it ever was.
+    /// Per edge, the grid when it was last searched at full resolution; empty before it ever was.
     seen: [Vec<u8>; 4],
     /// Per edge, the grid when it was last searched at either resolution.
     glanced: [Vec<u8>; 4],
@@ -239,10 +239,12 @@ struct Watch {
 
 impl Watch {
     /// What to search in `frame`. Each edge has a priority: the frames it has waited, plus
-    /// [`CHANGE_PRIORITY`] if it has changed. First, the band along the edge of the highest
-    /// priority; then `lost` (a lost face's edge) unless it is the first; then the changed edges
-    /// left, at half resolution: one band, or the whole frame when two or more are left. Whatever
-    /// is searched is counted as searched.
+    /// [`CHANGE_PRIORITY`] if it has changed since searched at full resolution. First, the band
+    /// along the edge of the highest priority; then `lost` (a lost face's edge) unless it is the
+    /// first; then the other changed edges that moved since searched at all, at half resolution:
+    /// the whole frame when two or more of them moved by something face-sized, or else the band of
+    /// the one waiting longest. Bands at full resolution count as searches (their turn and their
+    /// grid); searches at half resolution only as glances.
     fn choose(&mut self, frame: Frame<'_>, lost: Option<Edge>) -> Vec<Look> {
         let size = (frame.width(), frame.height());
         if self.size != size {
@@ -281,6 +283,7 @@ impl Watch {
             looks.push(Look::QuickWhole);
         } else if let Some(&k) = left.first() {
             looks.push(Look::QuickBand(EDGES[k]));
+            // Only that edge was glanced at.
             left.truncate(1);
         }
         for k in [first].into_iter().chain(lost) {
