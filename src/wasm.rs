@@ -99,6 +99,39 @@ pub fn face_length() -> usize {
     FACE_LEN
 }
 
+/// The settings a live view starts from: `threshold`, `overlap` and `maskScale`. The pages hold the
+/// same numbers in `www/js/protocol.js` (they need them before a worker has loaded the wasm), and a
+/// browser test checks that the two agree.
+#[wasm_bindgen(js_name = liveDefaults)]
+pub fn live_defaults() -> Result<JsValue, JsError> {
+    numbers(&[
+        ("threshold", detect::DEFAULT_THRESHOLD),
+        ("overlap", detect::DEFAULT_OVERLAP),
+        ("maskScale", redact::DEFAULT_MASK_SCALE),
+    ])
+}
+
+/// The settings the photo page starts from: `threshold` and `maskScale` (see [`live_defaults`]).
+#[wasm_bindgen(js_name = photoDefaults)]
+pub fn photo_defaults() -> Result<JsValue, JsError> {
+    numbers(&[
+        ("threshold", crate::detect::photo::PHOTO_THRESHOLD),
+        ("maskScale", redact::DEFAULT_MASK_SCALE),
+    ])
+}
+
+/// An object of named numbers, each an `f32` given as the decimal it was written as (0.6, not
+/// 0.60000002).
+fn numbers(pairs: &[(&str, f32)]) -> Result<JsValue, JsError> {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let decimal = (f64::from(*v) * 1e6).round() / 1e6;
+        js_sys::Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_f64(decimal))
+            .map_err(|_| JsError::new("could not list the defaults"))?;
+    }
+    Ok(o.into())
+}
+
 /// A BlazeFace detector built from the bytes of an ONNX model file, and for photos, the photo
 /// pipeline around it (with RetinaFace once `setPhotoModel` gives it).
 #[wasm_bindgen]

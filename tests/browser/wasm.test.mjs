@@ -1,5 +1,6 @@
 // Smoke test of the WebAssembly build as the site serves it: the module loads in headless Chromium,
-// both models load, and the face in a real photo is found where the native build finds it.
+// both models load, the face in a real photo is found where the native build finds it, and the face
+// layout and defaults the pages hold (js/protocol.js) are the Rust core's.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -24,9 +25,21 @@ test("the served wasm finds the astronaut's face", async () => {
       }
       let error = null;
       try { wasm.decodeImage(new TextEncoder().encode("not an image")); } catch (e) { error = e.message; }
-      return { out, error, faceLength: wasm.faceLength() };
+      const protocol = await import("./js/protocol.js");
+      return {
+        out, error,
+        wasm: { faceLength: wasm.faceLength(), live: wasm.liveDefaults(), photo: wasm.photoDefaults() },
+        page: { faceLength: protocol.FACE_LEN, live: { ...protocol.LIVE_DEFAULTS }, photo: { ...protocol.PHOTO_DEFAULTS } },
+      };
     }, photo);
-    assert.equal(result.faceLength, 17);
+    // What the pages take as the face layout and the defaults is what the Rust core says.
+    assert.equal(result.wasm.faceLength, 17);
+    assert.equal(result.page.faceLength, result.wasm.faceLength);
+    for (const view of ["live", "photo"]) {
+      for (const [name, value] of Object.entries(result.wasm[view])) {
+        assert.equal(result.page[view][name], value, `protocol.js's ${view} ${name}`);
+      }
+    }
     for (const [name, { size, faces }] of Object.entries(result.out)) {
       assert.equal(faces.length, 17, `${name}: one face expected, got ${faces.length / 17}`);
       const [x, y, w, h, score] = faces;

@@ -1,39 +1,26 @@
-// Page wiring for the live page: buttons and sliders, the frame loop, painting, and the
-// `unseen:frame` event. The camera is in camera.js, drawing in overlay.js, the wasm behind bridge.js.
-//
-// Fail closed: in protect mode the canvas only ever receives pixels the worker has covered. A frame
-// processed before protect was switched on is dropped; while the worker is slow, failing or loading,
-// or holding back its first frames (protect mode runs 4 frames late), the canvas shows a fully blurred
-// frame instead.
-import { Bridge } from "./bridge.js";
+// Page wiring for the live page: buttons and sliders, what is drawn over a frame, the figures, and
+// the `unseen:frame` event. The camera, the worker, the frame loop and fail-closed painting are the
+// LiveView's (live-view.js), shared with the watchlist page and <unseen-camera>; drawing is overlay.js's.
 import { countRequests, registerOffline } from "./site.js";
-import { CameraError, cameraMessage, openCamera, stopCamera } from "./camera.js";
-import { drawCandidates, drawFaces, drawStep, unpackBoxes, unpackFaces } from "./overlay.js";
-import { missingFeature, nextTurn, paintBlurred as blur, sendFrame } from "./live-core.js";
+import { CameraError, cameraMessage } from "./camera.js";
+import { drawCandidates, drawFaces, drawStep, unpackFaces } from "./overlay.js";
+import { missingFeature } from "./live-core.js";
+import { LiveView } from "./live-view.js";
+import { LIVE_OPS } from "./protocol.js";
 import { Strings, translatePage } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
-const view = $("view");
-const ctx = view.getContext("2d");
 const inputCanvas = $("input");
 const inputCtx = inputCanvas.getContext("2d");
-const video = $("camera");
 
-const bridge = new Bridge(new URL("./worker.js", import.meta.url));
 const state = {
-  stream: null,
-  still: null,          // an ImageBitmap when showing a photo instead of the camera
   facing: "user",
-  loaded: null,         // the model currently loaded in the worker ("short" | "full")
-  loading: null,        // promise of the model load under way
-  inFlight: false,
-  frame: 0,
   painted: [],          // times of recent paints, for frames per second
-  shownProtected: true, // whether what is on the canvas now is safe to show in protect mode
   step: 0,              // the "how detection works" step shown (0: off)
   seen: 0,              // faces seen this session (counted, never stored)
   inView: 0,
-  nextFrame: 0,         // the pending video-frame (or animation-frame) callback of the loop
+  recovering: false,    // the worker was replaced; its message goes once frames flow again
+  lastCameraFailed: false,
 };
 
 const settings = () => ({
@@ -59,15 +46,13 @@ function showMessage(text) {
 }
 function hideMessage() { $("message").hidden = true; }
 
-async function ensureModel() {
-  const want = settings();
-  if (state.loaded === want.model) return;
-  if (state.loading) return state.loading;
+/** Load the chosen model in the worker, with its download's progress on the page. */
+async function loadModel(bridge) {
   await translated;
   const missing = missingFeature();
   if (missing) throw new Error(tr(missing));
   $("loading").hidden = false;
-  state.loading = bridge.call("load", want, {
+  return bridge.call(LIVE_OPS.load, settings(), {
     onprogress: ({ loaded, total }) => {
       $("progress").max = total || loaded;
       $("progress").value = loaded;
@@ -75,32 +60,22 @@ async function ensureModel() {
       $("progress-text").textContent = tr("live.progress", { loaded: mb(loaded), total: total ? mb(total) : "?" });
     },
   }).then(({ inputSize }) => {
-    state.loaded = want.model;
     inputCanvas.width = inputCanvas.height = inputSize;
     $("input-size").textContent = `${inputSize}×${inputSize}`;
   }).catch((e) => {
     throw new Error(tr("live.error.load", { reason: e.message }));
   }).finally(() => {
-    state.loading = null;
     $("loading").hidden = true;
   });
-  return state.loading;
 }
 
-/** Paint a strongly blurred copy of the current source: safe to show, and shows that something is there. */
-function paintBlurred() {
-  blur(view, state.still ?? (video.readyState >= 2 ? video : null));
-  state.shownProtected = true;
-}
-
-function paint(result, protect, wantCandidates) {
-  const { width, height } = result;
-  if (view.width !== width || view.height !== height) { view.width = width; view.height = height; }
-  ctx.putImageData(new ImageData(new Uint8ClampedArray(result.rgba.buffer), width, height), 0, 0);
-  state.shownProtected = protect;
+/** Draw over a painted frame (see mode only: boxes, candidates, the step shown), and show the
+ *  network's input. */
+function drawOver(result, protect) {
+  const ctx = live.canvas.getContext("2d");
   if (protect) hideNetworkInput();
   const faces = unpackFaces(result.faces);
-  const scale = Math.max(1, width / 640) * (document.body.classList.contains("classroom") ? 2 : 1);
+  const scale = Math.max(1, result.width / 640) * (document.body.classList.contains("classroom") ? 2 : 1);
   if (!protect && state.step && result.anchors) {
     const s = settings();
     const caption = drawStep(ctx, state.step, strings, {
@@ -109,7 +84,7 @@ function paint(result, protect, wantCandidates) {
     }, scale);
     if ($("step-caption").textContent !== caption) $("step-caption").textContent = caption;
   } else if (!protect) {
-    if (wantCandidates && result.candidates) drawCandidates(ctx, unpackFaces(result.candidates));
+    if (result.candidates) drawCandidates(ctx, unpackFaces(result.candidates));
     drawFaces(ctx, faces, scale);
   }
   if (result.input && !protect) {
@@ -137,116 +112,75 @@ function updateStats(faces, inferenceMs) {
   const count = String(faces.length);
   if ($("count").textContent !== count) $("count").textContent = count;
   $("infer").textContent = tr("live.ms", { ms: strings.number(inferenceMs, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) });
-  $("fps").textContent = state.still ? "–" : String(state.painted.length);
+  $("fps").textContent = live.still ? "–" : String(state.painted.length);
 }
 
-/** Send one frame to the worker, paint the answer, announce it. */
-async function processFrame() {
-  const source = state.still ?? video;
-  if (state.inFlight || (!state.still && video.readyState < 2)) return;
-  state.inFlight = true;
-  const started = performance.now();
-  const protect = protecting();
-  const wantCandidates = ($("candidates").checked || state.step > 0) && !protect;
-  try {
-    await ensureModel();
-    const result = await sendFrame(bridge, source, { now: started, protect, still: Boolean(state.still), wantInput: !protect, wantCandidates, wantAnchors: state.step > 0 && !protect });
-    // Protect was switched on while this unprotected frame was being processed: never show it.
-    if (protecting() && !protect) return;
-    // The first frames after protect is switched on: the worker is holding them back (a face coming
-    // in from the edge is covered from its first frame), so the blurred stand-in shows meanwhile.
-    if (result.waiting) {
-      paintBlurred();
-      // A still picture is sent once: send it again until protect mode's second detector is in.
-      if (state.still) setTimeout(processFrame, 200);
-      return;
-    }
-    const faces = paint(result, protect, wantCandidates);
+const live = new LiveView({
+  canvas: $("view"),
+  video: $("camera"),
+  worker: new URL("./worker.js", import.meta.url),
+  protecting,
+  want: () => $("model").value,
+  load: loadModel,
+  frameOptions: (protect) => {
+    const wantCandidates = ($("candidates").checked || state.step > 0) && !protect;
+    return { wantInput: !protect, wantCandidates, wantAnchors: state.step > 0 && !protect };
+  },
+  painted(result, protect, frameMs) {
+    const faces = drawOver(result, protect);
     if (state.recovering) { state.recovering = false; hideMessage(); }
-    const frameMs = performance.now() - started;
     updateStats(faces, result.inferenceMs);
-    document.dispatchEvent(new CustomEvent("unseen:frame", {
-      detail: {
-        frame: ++state.frame,
-        width: result.width,
-        height: result.height,
-        mode: protect ? "protect" : "see",
-        faces: faces.map(({ x, y, w, h, score }) => ({ x, y, w, h, score })),
-        covered: unpackBoxes(result.covered),
-        inferenceMs: result.inferenceMs,
-        frameMs,
-      },
-    }));
-  } catch (e) {
-    if (protecting()) paintBlurred();
-    showMessage(state.recovering ? tr("live.restart") : e.message);
-  } finally {
-    state.inFlight = false;
-  }
-}
+    document.dispatchEvent(new CustomEvent("unseen:frame", { detail: live.frameDetail(result, faces, protect, frameMs) }));
+  },
+  failed: (e) => showMessage(state.recovering ? tr("live.restart") : e.message),
+  restarting() {
+    state.recovering = true;
+    showMessage(tr("live.restart"));
+  },
+  ended() {
+    showButtons();
+    state.lastCameraFailed = true;
+    showMessage(cameraMessage(strings, "ended"));
+  },
+});
 
-/** One turn of the frame loop. Safe to call again (the tab shown after being hidden): the callback
- *  already waiting is replaced, so there is only ever one loop. */
-function loop() {
-  if (!state.stream) return;
-  if (protecting() && !state.shownProtected) paintBlurred();
-  processFrame();
-  nextTurn(video, state, loop);
+function showButtons() {
+  $("start").hidden = Boolean(live.stream);
+  $("stop").hidden = !live.stream;
+  $("flip").hidden = true;
 }
 
 async function startCamera() {
   hideMessage();
-  stopEverything();
   state.lastCameraFailed = false;
   try {
-    state.stream = await openCamera(state.facing);
+    await live.start(state.facing);
   } catch (e) {
+    showButtons();
     state.lastCameraFailed = true;
     await translated;
     showMessage(cameraMessage(strings, e instanceof CameraError ? e.kind : "failed"));
     return;
   }
-  const [track] = state.stream.getVideoTracks();
-  track.addEventListener("ended", () => {
-    if (!state.stream) return;
-    stopEverything();
-    state.lastCameraFailed = true;
-    showMessage(cameraMessage(strings, "ended"));
-  });
-  video.srcObject = state.stream;
-  await video.play().catch(() => {});
-  $("start").hidden = true;
-  $("stop").hidden = false;
+  showButtons();
   $("flip").hidden = !(navigator.mediaDevices.enumerateDevices && (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "videoinput").length > 1);
-  bridge.call("reset").catch(() => {});
-  paintBlurred();
-  loop();
-  ensureModel().catch((e) => showMessage(e.message));
 }
 
 function stopEverything() {
-  stopCamera(state.stream);
-  state.stream = null;
-  video.srcObject = null;
-  state.still?.close();
-  state.still = null;
-  $("start").hidden = false;
-  $("stop").hidden = true;
-  $("flip").hidden = true;
+  live.stop();
+  showButtons();
 }
 
 async function showStill(blob) {
   hideMessage();
-  stopEverything();
   try {
-    state.still = await createImageBitmap(blob, { imageOrientation: "from-image" });
+    await live.showStill(blob);
   } catch {
     await translated;
     showMessage(tr("live.error.picture"));
-    return;
+  } finally {
+    showButtons();
   }
-  bridge.call("reset").catch(() => {});
-  processFrame();
 }
 
 function onSettingsChanged() {
@@ -254,39 +188,27 @@ function onSettingsChanged() {
   $("threshold-out").textContent = strings.percent(Number($("threshold").value));
   $("overlap-out").textContent = strings.number(Number($("overlap").value), two);
   $("mask-scale-out").textContent = strings.number(Number($("mask-scale").value), two);
-  if (!state.loaded) return;
-  bridge.call("options", settings()).then(() => { if (state.still) processFrame(); }).catch(() => {});
+  if (!live.loaded) return;
+  live.bridge.call(LIVE_OPS.options, settings()).then(() => live.refresh()).catch(() => {});
 }
 
 $("start").addEventListener("click", startCamera);
 $("retry").addEventListener("click", startCamera);
-$("stop").addEventListener("click", () => { stopEverything(); ctx.fillStyle = "#222"; ctx.fillRect(0, 0, view.width, view.height); });
+$("stop").addEventListener("click", () => { stopEverything(); live.clear(); });
 $("flip").addEventListener("click", () => { state.facing = state.facing === "user" ? "environment" : "user"; startCamera(); });
 $("photo").addEventListener("change", (e) => { const f = e.target.files?.[0]; if (f) showStill(f); });
 $("demo").addEventListener("click", async () => showStill(await (await fetch("demo/astronaut.jpg")).blob()));
 $("protect").addEventListener("change", () => {
   if (protecting()) hideNetworkInput();
-  if (protecting() && !state.shownProtected) paintBlurred();
-  if (state.still) processFrame();
+  live.guard();
+  live.refresh();
 });
 $("model").addEventListener("change", () => {
-  state.loaded = null;
-  if (protecting()) paintBlurred();
-  ensureModel().then(() => { if (state.still) processFrame(); }).catch((e) => showMessage(e.message));
+  live.reload();
+  live.ensureLoaded().then(() => live.refresh()).catch((e) => showMessage(e.message));
 });
 for (const id of ["threshold", "overlap", "style", "shape", "mask-scale"]) $(id).addEventListener("input", onSettingsChanged);
-$("candidates").addEventListener("change", () => { if (state.still) processFrame(); });
-// The worker crashed or hung: the bridge has thrown it away and the next frame starts a new one. Until
-// that one answers, protect mode shows only the blurred frame; the message goes once frames flow.
-bridge.onfail = () => {
-  state.loaded = null;
-  state.inFlight = false;
-  if (!state.stream && !state.still) return;
-  state.recovering = true;
-  if (protecting()) paintBlurred();
-  showMessage(tr("live.restart"));
-};
-document.addEventListener("visibilitychange", () => { if (!document.hidden && state.stream) loop(); });
+$("candidates").addEventListener("change", () => live.refresh());
 
 /** Show step `n` of "how detection works" (0: off). Steps draw over unprotected frames only. */
 function setStep(n) {
@@ -294,8 +216,8 @@ function setStep(n) {
   for (const b of document.querySelectorAll(".step")) b.setAttribute("aria-pressed", String(Number(b.dataset.step) === n));
   if (n === 0) $("step-caption").textContent = "";
   else if (protecting()) $("step-caption").textContent = tr("steps.protected");
-  else if (!state.stream && !state.still) $("step-caption").textContent = tr("steps.no-source");
-  if (state.still) processFrame();
+  else if (!live.stream && !live.still) $("step-caption").textContent = tr("steps.no-source");
+  live.refresh();
 }
 for (const b of document.querySelectorAll(".step")) b.addEventListener("click", () => setStep(Number(b.dataset.step)));
 $("steps-demo").addEventListener("click", async () => {
@@ -309,7 +231,7 @@ function setClassroom(on) {
   $("classroom").setAttribute("aria-pressed", String(on));
   if (on && !document.fullscreenElement) document.documentElement.requestFullscreen?.().catch(() => {});
   if (!on && document.fullscreenElement) document.exitFullscreen?.().catch(() => {});
-  if (state.still) processFrame();
+  live.refresh();
 }
 $("classroom").addEventListener("click", () => setClassroom(!document.body.classList.contains("classroom")));
 document.addEventListener("fullscreenchange", () => {
@@ -325,7 +247,7 @@ document.addEventListener("keydown", (e) => {
     onSettingsChanged();
   };
   const keys = {
-    s: () => (state.stream ? $("stop").click() : startCamera()),
+    s: () => (live.stream ? $("stop").click() : startCamera()),
     p: () => { $("protect").checked = !$("protect").checked; $("protect").dispatchEvent(new Event("change")); },
     f: () => $("classroom").click(),
     c: () => { $("candidates").checked = !$("candidates").checked; $("candidates").dispatchEvent(new Event("change")); },
@@ -347,4 +269,4 @@ translated.then(() => {
   $("photo").disabled = true;
 });
 registerOffline(document.getElementById("update"));
-countRequests(document.getElementById("requests"), [bridge], translated);
+countRequests(document.getElementById("requests"), [live.bridge], translated);

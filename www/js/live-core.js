@@ -2,6 +2,8 @@
 // the fully blurred frame shown whenever covered pixels are not ready (fail closed), and one frame's
 // trip to the worker with a watchdog that replaces a worker which stops answering.
 
+import { LIVE_OPS } from "./protocol.js";
+
 /** A frame taking longer than this means the worker hung: it is replaced. */
 export const WATCHDOG_MS = 3000;
 /** Side of the tiny copy a fully blurred frame is made from. */
@@ -57,7 +59,7 @@ export async function sendFrame(bridge, source, { now, protect, still = false, w
   const bitmap = await createImageBitmap(source);
   const watchdog = setTimeout(() => bridge.fail(new Error("the face detector stopped responding")), WATCHDOG_MS);
   try {
-    return await bridge.call("frame", { bitmap, now, protect, still, wantInput, wantCandidates, wantAnchors }, { transfer: [bitmap] });
+    return await bridge.call(LIVE_OPS.frame, { bitmap, now, protect, still, wantInput, wantCandidates, wantAnchors }, { transfer: [bitmap] });
   } finally {
     clearTimeout(watchdog);
   }

@@ -6,6 +6,7 @@ import { countRequests, registerOffline, workersFor } from "./site.js";
 import { Strings, translatePage } from "./i18n.js";
 import { zip } from "./zip.js";
 import { Review } from "./photo-review.js";
+import { FACE_LEN, PHOTO_DEFAULTS } from "./protocol.js";
 
 // The page in the visitor's language (js/i18n.js). Messages wait for the strings; the detector's own
 // sentences (a file it cannot read) stay in English.
@@ -24,7 +25,7 @@ const MAX_ZOOM = 16;
 /** One worker per core, at most four, two on phones (js/photo-pool.js): photos are opened as many at a time. */
 const pool = new PhotoPool(new URL("./photo-worker.js", import.meta.url), workersFor(navigator.hardwareConcurrency, navigator.maxTouchPoints > 0));
 
-const settings = { threshold: 0.75, style: "solid", shape: "ellipse", maskScale: 1.3, format: "auto" };
+const settings = { ...PHOTO_DEFAULTS, format: "auto" };
 const photos = [];
 let nextKey = 1;
 let current = null;
@@ -87,7 +88,7 @@ async function openPhoto(p) {
     $("small-faces").hidden = r.smallFaces;
     Object.assign(p, { width: r.width, height: r.height, metadata: r.metadata, previewWidth: r.previewWidth, previewHeight: r.previewHeight, detectMs: r.detectMs });
     const faces = [];
-    for (let i = 0; i + 17 <= r.faces.length; i += 17) {
+    for (let i = 0; i + FACE_LEN <= r.faces.length; i += FACE_LEN) {
       const [x, y, w, h, score] = r.faces.slice(i, i + 5);
       faces.push({ x, y, w, h, score });
     }

@@ -23,10 +23,11 @@
 // It fails closed like the page: in protect mode only pixels the worker has covered are painted; a
 // fully blurred frame is shown while the detector loads or if it stops answering. The files must be
 // served from the same site as the page (a worker cannot start from another origin): copy www/.
-import { Bridge } from "./bridge.js";
-import { CameraError, cameraMessage, openCamera, stopCamera } from "./camera.js";
-import { drawFaces, unpackBoxes, unpackFaces } from "./overlay.js";
-import { missingFeature, nextTurn, paintBlurred, sendFrame } from "./live-core.js";
+import { CameraError, cameraMessage } from "./camera.js";
+import { drawFaces, unpackFaces } from "./overlay.js";
+import { missingFeature } from "./live-core.js";
+import { LiveView } from "./live-view.js";
+import { LIVE_DEFAULTS, LIVE_OPS } from "./protocol.js";
 import { Strings, chooseLanguage, loadStrings } from "./i18n.js";
 
 const SHEET = new CSSStyleSheet();
@@ -58,21 +59,26 @@ class UnseenCamera extends HTMLElement {
       <canvas width="640" height="480" role="img" part="canvas" aria-label="What the camera sees, with the faces found" data-i18n-attr="aria-label=live.view"></canvas>
       <p class="status" role="status" aria-live="polite" part="status" data-i18n="embed.nothing-leaves">Nothing leaves this device.</p>
       <video playsinline muted hidden></video>`;
-    this.canvas = root.querySelector("canvas");
-    this.video = root.querySelector("video");
     this.statusLine = root.querySelector(".status");
-    this.bridge = new Bridge(new URL("./worker.js", import.meta.url));
-    this.bridge.onfail = () => { this.loadedModel = null; this.inFlight = false; };
-    this.stream = null;
-    this.loadedModel = null;
-    this.loading = null;
-    this.inFlight = false;
-    this.shownProtected = true;
-    this.frameNumber = 0;
     this.lastCount = -1;
-    this.nextFrame = 0; // the pending video-frame (or animation-frame) callback of the loop
     this.strings = new Strings("en", {}, {});
     this.translated = Promise.resolve(this.strings);
+    this.live = new LiveView({
+      canvas: root.querySelector("canvas"),
+      video: root.querySelector("video"),
+      worker: new URL("./worker.js", import.meta.url),
+      protecting: () => this.protecting,
+      want: () => this.settings.model,
+      load: async (bridge) => {
+        const strings = await this.translated;
+        this.say(strings.t("embed.loading"));
+        await bridge.call(LIVE_OPS.load, this.settings).catch((e) => { throw new Error(strings.t("live.error.load", { reason: e.message })); });
+        this.say(strings.t("embed.nothing-leaves"));
+      },
+      painted: (result, protect, frameMs) => this.painted(result, protect, frameMs),
+      failed: (e) => this.fail(e.message),
+      ended: () => { this.syncButtons(); this.fail(cameraMessage(this.strings, "ended")); },
+    });
     root.querySelector(".start").addEventListener("click", () => this.start());
     root.querySelector(".stop").addEventListener("click", () => this.stop());
     root.querySelector(".protect").addEventListener("click", () => {
@@ -86,11 +92,11 @@ class UnseenCamera extends HTMLElement {
     const pick = (name, allowed) => (allowed.includes(this.getAttribute(name)) ? this.getAttribute(name) : allowed[0]);
     return {
       model: pick("model", ["short", "full"]),
-      threshold: clamp(Number(this.getAttribute("threshold") ?? 0.6), 0.05, 0.99, 0.6),
-      overlap: 0.3,
+      threshold: clamp(Number(this.getAttribute("threshold") ?? LIVE_DEFAULTS.threshold), 0.05, 0.99, LIVE_DEFAULTS.threshold),
+      overlap: LIVE_DEFAULTS.overlap,
       style: pick("cover", ["solid", "pixelate", "blur"]),
       shape: pick("shape", ["ellipse", "box"]),
-      maskScale: 1.3,
+      maskScale: LIVE_DEFAULTS.maskScale,
     };
   }
 
@@ -105,30 +111,30 @@ class UnseenCamera extends HTMLElement {
   }
 
   connectedCallback() {
+    this.live.attach();
     this.translate();
     this.syncButtons();
     if (this.hasAttribute("autostart")) this.start();
   }
 
   disconnectedCallback() {
-    this.stop();
-    this.bridge.worker?.terminate();
-    this.bridge.worker = null;
+    this.live.dispose();
+    this.syncButtons();
   }
 
   attributeChangedCallback(name) {
     if (name === "lang") { if (this.isConnected) this.translate(); return; }
     this.syncButtons();
-    if (name === "mode" && this.protecting && !this.shownProtected) this.blur();
-    if (name === "model") { this.loadedModel = null; if (this.protecting) this.blur(); return; }
-    if (this.loadedModel) this.bridge.call("options", this.settings).catch(() => {});
+    if (name === "mode") this.live.guard();
+    if (name === "model") { this.live.reload(); return; }
+    if (this.live.loaded) this.live.bridge.call(LIVE_OPS.options, this.settings).catch(() => {});
   }
 
   syncButtons() {
     const root = this.shadowRoot;
     root.querySelector(".protect").setAttribute("aria-pressed", String(this.protecting));
-    root.querySelector(".start").hidden = !!this.stream;
-    root.querySelector(".stop").hidden = !this.stream;
+    root.querySelector(".start").hidden = !!this.live.stream;
+    root.querySelector(".stop").hidden = !this.live.stream;
   }
 
   say(text) { this.statusLine.textContent = text; }
@@ -138,96 +144,36 @@ class UnseenCamera extends HTMLElement {
     this.dispatchEvent(new CustomEvent("unseen:error", { bubbles: true, composed: true, detail: { message } }));
   }
 
-  blur() {
-    paintBlurred(this.canvas, this.video.readyState >= 2 ? this.video : null);
-    this.shownProtected = true;
-  }
-
-  async ensureModel() {
-    const want = this.settings;
-    if (this.loadedModel === want.model) return;
-    if (this.loading) return this.loading;
-    const strings = await this.translated;
-    this.say(strings.t("embed.loading"));
-    this.loading = this.bridge.call("load", want)
-      .then(() => { this.loadedModel = want.model; this.say(strings.t("embed.nothing-leaves")); })
-      .finally(() => { this.loading = null; });
-    return this.loading;
-  }
-
   async start() {
     this.stop();
     // Without what the detector needs, the camera is not asked for: one sentence says why.
     const missing = missingFeature();
     if (missing) { this.fail((await this.translated).t(missing)); return; }
     try {
-      this.stream = await openCamera("user");
+      await this.live.start("user");
     } catch (e) {
       this.fail(cameraMessage(await this.translated, e instanceof CameraError ? e.kind : "failed"));
-      return;
+    } finally {
+      this.syncButtons();
     }
-    this.stream.getVideoTracks()[0]?.addEventListener("ended", () => { this.stop(); this.fail(cameraMessage(this.strings, "ended")); });
-    this.video.srcObject = this.stream;
-    await this.video.play().catch(() => {});
-    this.syncButtons();
-    this.bridge.call("reset").catch(() => {});
-    this.blur();
-    this.ensureModel().catch((e) => this.fail(this.strings.t("live.error.load", { reason: e.message })));
-    this.loop();
   }
 
   stop() {
-    stopCamera(this.stream);
-    this.stream = null;
-    this.video.srcObject = null;
+    this.live.stop();
     this.syncButtons();
   }
 
-  /** One turn of the frame loop. Safe to call again: the callback already waiting is replaced, so
-   *  there is only ever one loop (as on the live page). */
-  loop() {
-    if (!this.stream || !this.isConnected) return;
-    if (this.protecting && !this.shownProtected) this.blur();
-    this.processFrame();
-    nextTurn(this.video, this, () => this.loop());
-  }
-
-  async processFrame() {
-    if (this.inFlight || this.video.readyState < 2) return;
-    this.inFlight = true;
-    const started = performance.now();
-    const protect = this.protecting;
-    try {
-      await this.ensureModel();
-      const result = await sendFrame(this.bridge, this.video, { now: started, protect });
-      if (this.protecting && !protect) return; // switched to protect meanwhile: never show it
-      if (result.waiting) { this.blur(); return; } // the first frames are held back: blurred meanwhile
-      const { width, height } = result;
-      if (this.canvas.width !== width || this.canvas.height !== height) { this.canvas.width = width; this.canvas.height = height; }
-      const ctx = this.canvas.getContext("2d");
-      ctx.putImageData(new ImageData(new Uint8ClampedArray(result.rgba.buffer), width, height), 0, 0);
-      this.shownProtected = protect;
-      const faces = unpackFaces(result.faces);
-      if (!protect) drawFaces(ctx, faces, Math.max(1, width / 640));
-      if (faces.length !== this.lastCount) {
-        this.lastCount = faces.length;
-        this.say(this.strings.plural(protect ? "embed.covered" : "embed.found", faces.length));
-      }
-      this.dispatchEvent(new CustomEvent("unseen:frame", {
-        bubbles: true, composed: true,
-        detail: {
-          frame: ++this.frameNumber, width, height, mode: protect ? "protect" : "see",
-          faces: faces.map(({ x, y, w, h, score }) => ({ x, y, w, h, score })),
-          covered: unpackBoxes(result.covered),
-          inferenceMs: result.inferenceMs, frameMs: performance.now() - started,
-        },
-      }));
-    } catch (e) {
-      if (this.protecting) this.blur();
-      this.fail(e.message);
-    } finally {
-      this.inFlight = false;
+  /** Draw over a painted frame (boxes in see mode), say how many faces, send the event. */
+  painted(result, protect, frameMs) {
+    const faces = unpackFaces(result.faces);
+    if (!protect) drawFaces(this.live.canvas.getContext("2d"), faces, Math.max(1, result.width / 640));
+    if (faces.length !== this.lastCount) {
+      this.lastCount = faces.length;
+      this.say(this.strings.plural(protect ? "embed.covered" : "embed.found", faces.length));
     }
+    this.dispatchEvent(new CustomEvent("unseen:frame", {
+      bubbles: true, composed: true, detail: this.live.frameDetail(result, faces, protect, frameMs),
+    }));
   }
 }
 

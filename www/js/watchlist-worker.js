@@ -4,6 +4,7 @@
 import { ops as live, liveSession, pixels, processPixels, protectNotReady, wasmExports } from "./live-ops.js";
 import { download } from "./download.js";
 import { serveOps } from "./serve-ops.js";
+import { FACE_LEN } from "./protocol.js";
 
 /** dlib's face recognition network with float16 weights: fetched when this page first asks for it,
  *  and cached for offline use by the service worker from then on. */
@@ -14,16 +15,14 @@ const MAX_FACES = 4;
 let printer = null;
 let printerLoading = null;
 
-/** The faceprint of each face (the layout the wasm returns, 17 numbers each) in these pixels. */
+/** The faceprint of each face (the layout the wasm returns: protocol.js) in these pixels. */
 function printsOf(rgba, width, height, faces) {
-  const FACE_LEN = 17;
   const n = Math.min(MAX_FACES, Math.floor(faces.length / FACE_LEN));
   return printer.of(rgba, width, height, faces.subarray(0, n * FACE_LEN));
 }
 
 /** The faces sorted largest first (nearest the camera), so the first MAX_FACES are the ones printed. */
 function largestFirst(faces) {
-  const FACE_LEN = 17;
   const list = [];
   for (let i = 0; i + FACE_LEN <= faces.length; i += FACE_LEN) list.push(faces.subarray(i, i + FACE_LEN));
   list.sort((a, b) => b[2] * b[3] - a[2] * a[3]);

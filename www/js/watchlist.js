@@ -3,32 +3,22 @@
 // and the class's answers, and the arithmetic of false alerts. Detection and faceprints run in
 // watchlist-worker.js.
 //
-// Fail closed as the live page does: in protect mode the canvas only ever receives covered pixels,
+// The camera, the worker, the frame loop and fail-closed painting are the LiveView's (live-view.js),
+// shared with the live page. Fail closed as the live page does: in protect mode the canvas only ever receives covered pixels,
 // or the blurred stand-in; no box or label is drawn over the picture.
-import { Bridge } from "./bridge.js";
 import { countRequests, registerOffline } from "./site.js";
-import { CameraError, cameraMessage, openCamera, stopCamera } from "./camera.js";
+import { CameraError, cameraMessage } from "./camera.js";
 import { unpackFaces } from "./overlay.js";
-import { missingFeature, nextTurn, paintBlurred as blur, sendFrame } from "./live-core.js";
+import { missingFeature } from "./live-core.js";
+import { LiveView } from "./live-view.js";
+import { LIVE_DEFAULTS, LIVE_OPS } from "./protocol.js";
 import { Strings, translatePage } from "./i18n.js";
 import { AlertLog, DEFAULT_THRESHOLD, Watchlist, falseAlertsPerDay, splitPrints } from "./watchlist-core.js";
 
 const $ = (id) => document.getElementById(id);
-const view = $("view");
-const ctx = view.getContext("2d");
-const video = $("camera");
-
-const bridge = new Bridge(new URL("./watchlist-worker.js", import.meta.url));
 const watchlist = new Watchlist();
 const alerts = new AlertLog();
 const state = {
-  stream: null,
-  still: null,
-  loaded: false,
-  loading: null,
-  inFlight: false,
-  shownProtected: true,
-  nextFrame: 0,
   /** The newest frame's faces and faceprints (for "Add the face in view"). */
   inView: [],
   shownAlert: null,
@@ -46,9 +36,8 @@ const protecting = () => $("protect").checked;
 function showMessage(text) { $("message-text").textContent = text; $("message").hidden = false; }
 function hideMessage() { $("message").hidden = true; }
 
-async function ensureLoaded() {
-  if (state.loaded) return;
-  if (state.loading) return state.loading;
+/** Load the full-range detector and the faceprint network in the worker, with their progress. */
+async function loadModels(bridge) {
   await translated;
   const missing = missingFeature();
   if (missing) throw new Error(tr(missing));
@@ -59,17 +48,10 @@ async function ensureLoaded() {
     const mb = (n) => strings.number(n / 1e6, two);
     $("progress-text").textContent = tr("live.progress", { loaded: mb(loaded), total: total ? mb(total) : "?" });
   };
-  state.loading = bridge.call("load", { model: "full", threshold: 0.6, overlap: 0.3, style: "solid", shape: "ellipse", maskScale: 1.5 }, { onprogress: progress })
+  return bridge.call(LIVE_OPS.load, { ...LIVE_DEFAULTS, model: "full" }, { onprogress: progress })
     .then(() => bridge.call("loadFaceprints", {}, { onprogress: progress }))
-    .then(() => { state.loaded = true; })
     .catch((e) => { throw new Error(tr("watch.error.load", { reason: e.message })); })
-    .finally(() => { state.loading = null; $("loading").hidden = true; });
-  return state.loading;
-}
-
-function paintBlurred() {
-  blur(view, state.still ?? (video.readyState >= 2 ? video : null));
-  state.shownProtected = true;
+    .finally(() => { $("loading").hidden = true; });
 }
 
 /** A faceprint as 128 bars, above or below the middle line by its value. */
@@ -195,6 +177,8 @@ function answer(kind) {
 
 /** Boxes with each face's nearest match, over an unprotected picture only. */
 function drawLabels(faces) {
+  const view = live.canvas;
+  const ctx = view.getContext("2d");
   const scale = Math.max(1, view.width / 640) * (document.body.classList.contains("classroom") ? 2 : 1);
   ctx.save();
   ctx.lineWidth = Math.max(2, 3 * scale);
@@ -217,72 +201,51 @@ function drawLabels(faces) {
   ctx.restore();
 }
 
-async function processFrame() {
-  const source = state.still ?? video;
-  if (state.inFlight || (!state.still && video.readyState < 2)) return;
-  state.inFlight = true;
-  const now = performance.now();
-  const protect = protecting();
-  try {
-    await ensureLoaded();
-    const result = await sendFrame(bridge, source, { now, protect, still: Boolean(state.still) });
-    if (protecting() && !protect) return;
-    if (result.waiting) {
-      paintBlurred();
-      // A photo is looked at once: try again until protect mode's second detector is in.
-      if (state.still) setTimeout(processFrame, 200);
-      return;
-    }
-    const { width, height } = result;
-    if (view.width !== width || view.height !== height) { view.width = width; view.height = height; }
-    ctx.putImageData(new ImageData(new Uint8ClampedArray(result.rgba.buffer), width, height), 0, 0);
-    state.shownProtected = protect;
-    const newest = unpackFaces(result.newest);
-    const prints = splitPrints(result.prints);
-    state.inView = newest.map((face, i) => {
-      const print = prints[i] ?? null;
-      return { face, print, match: print ? watchlist.nearest(print) : null };
-    });
-    if (!protect) drawLabels(newest);
-    // A photo is one scene however long it is looked at: one alert per person matched in it.
-    const raised = alerts.update(state.inView.map((f) => f.match), threshold(), state.still ? state.sceneAt : now);
-    if (raised.length && !state.shownAlert) showAlert(raised[0]);
-    showFaces();
-    showCounts();
-    hideMessage();
-    document.dispatchEvent(new CustomEvent("unseen:watch", {
-      detail: {
-        mode: protect ? "protect" : "see",
-        faces: state.inView.map(({ face, print, match }) => ({
-          x: face.x, y: face.y, w: face.w, h: face.h, score: face.score,
-          printed: Boolean(print), nearest: match ? match.entry.label : null, distance: match ? match.distance : null,
-        })),
-        listed: watchlist.size,
-        alerts: alerts.counts(),
-        printMs: result.printMs,
-      },
-    }));
-  } catch (e) {
-    if (protecting()) paintBlurred();
-    showMessage(e.message);
-  } finally {
-    state.inFlight = false;
-  }
+/** After a frame's pixels are painted: the faces and their faceprints, labels over the picture (see
+ *  mode only), alerts, and the `unseen:watch` event. */
+function painted(result, protect) {
+  const newest = unpackFaces(result.newest);
+  const prints = splitPrints(result.prints);
+  state.inView = newest.map((face, i) => {
+    const print = prints[i] ?? null;
+    return { face, print, match: print ? watchlist.nearest(print) : null };
+  });
+  if (!protect) drawLabels(newest);
+  // A photo is one scene however long it is looked at: one alert per person matched in it.
+  const raised = alerts.update(state.inView.map((f) => f.match), threshold(), live.still ? state.sceneAt : performance.now());
+  if (raised.length && !state.shownAlert) showAlert(raised[0]);
+  showFaces();
+  showCounts();
+  hideMessage();
+  document.dispatchEvent(new CustomEvent("unseen:watch", {
+    detail: {
+      mode: protect ? "protect" : "see",
+      faces: state.inView.map(({ face, print, match }) => ({
+        x: face.x, y: face.y, w: face.w, h: face.h, score: face.score,
+        printed: Boolean(print), nearest: match ? match.entry.label : null, distance: match ? match.distance : null,
+      })),
+      listed: watchlist.size,
+      alerts: alerts.counts(),
+      printMs: result.printMs,
+    },
+  }));
 }
 
-function loop() {
-  if (!state.stream) return;
-  if (protecting() && !state.shownProtected) paintBlurred();
-  processFrame();
-  nextTurn(video, state, loop);
-}
+const live = new LiveView({
+  canvas: $("view"),
+  video: $("camera"),
+  worker: new URL("./watchlist-worker.js", import.meta.url),
+  protecting,
+  want: () => "full",
+  load: loadModels,
+  painted,
+  failed: (e) => showMessage(e.message),
+  restarting: () => showMessage(tr("live.restart")),
+  ended: () => { stopEverything(); showMessage(cameraMessage(strings, "ended")); },
+});
 
 function stopEverything() {
-  stopCamera(state.stream);
-  state.stream = null;
-  video.srcObject = null;
-  state.still?.close();
-  state.still = null;
+  live.stop();
   state.inView = [];
   showFaces();
   $("start").hidden = false;
@@ -292,38 +255,29 @@ function stopEverything() {
 async function startCamera() {
   hideMessage();
   stopEverything();
+  alerts.newScene();
   try {
-    state.stream = await openCamera("user");
+    await live.start("user");
   } catch (e) {
     await translated;
     showMessage(cameraMessage(strings, e instanceof CameraError ? e.kind : "failed"));
     return;
   }
-  video.srcObject = state.stream;
-  await video.play().catch(() => {});
   $("start").hidden = true;
   $("stop").hidden = false;
-  bridge.call("reset").catch(() => {});
-  alerts.newScene();
-  paintBlurred();
-  loop();
-  ensureLoaded().catch((e) => showMessage(e.message));
 }
 
 async function showStill(blob) {
   hideMessage();
   stopEverything();
+  alerts.newScene();
+  state.sceneAt = performance.now();
   try {
-    state.still = await createImageBitmap(blob, { imageOrientation: "from-image" });
+    await live.showStill(blob);
   } catch {
     await translated;
     showMessage(tr("live.error.picture"));
-    return;
   }
-  bridge.call("reset").catch(() => {});
-  alerts.newScene();
-  state.sceneAt = performance.now();
-  processFrame();
 }
 
 /** Enrol the face in view: the largest one with a faceprint. */
@@ -334,15 +288,15 @@ function enrolInView() {
   state.enrolled += 1;
   watchlist.add(face.print, tr("watch.person", { n: state.enrolled }));
   showList();
-  if (state.still) processFrame();
+  live.refresh();
 }
 
 async function enrolFromPhoto(file) {
   if (!$("agreed").checked) return;
   hideMessage();
   try {
-    await ensureLoaded();
-    const { prints } = await bridge.call("photo", { bytes: await file.arrayBuffer() });
+    await live.ensureLoaded();
+    const { prints } = await live.bridge.call("photo", { bytes: await file.arrayBuffer() });
     const found = splitPrints(prints).filter(Boolean);
     if (!found.length) { showMessage(tr("watch.error.no-face")); return; }
     for (const print of found) {
@@ -350,7 +304,7 @@ async function enrolFromPhoto(file) {
       watchlist.add(print, tr("watch.person", { n: state.enrolled }));
     }
     showList();
-    if (state.still) processFrame();
+    live.refresh();
   } catch (e) {
     showMessage(tr("watch.error.photo", { reason: e.message }));
   }
@@ -368,8 +322,8 @@ function forgetEverything() {
   showCounts();
   $("enrol-photo").value = "";
   $("view-photo").value = "";
-  bridge.call("reset").catch(() => {});
-  if (state.still) processFrame();
+  live.bridge.call(LIVE_OPS.reset).catch(() => {});
+  live.refresh();
 }
 
 function showSums() {
@@ -393,15 +347,15 @@ function setClassroom(on) {
   $("classroom").setAttribute("aria-pressed", String(on));
   if (on && !document.fullscreenElement) document.documentElement.requestFullscreen?.().catch(() => {});
   if (!on && document.fullscreenElement) document.exitFullscreen?.().catch(() => {});
-  if (state.still) processFrame();
+  live.refresh();
 }
 
 $("start").addEventListener("click", startCamera);
-$("stop").addEventListener("click", () => { stopEverything(); ctx.fillStyle = "#222"; ctx.fillRect(0, 0, view.width, view.height); });
+$("stop").addEventListener("click", () => { stopEverything(); live.clear(); });
 $("view-photo").addEventListener("change", (e) => { const f = e.target.files?.[0]; if (f) showStill(f); });
 $("protect").addEventListener("change", () => {
-  if (protecting() && !state.shownProtected) paintBlurred();
-  if (state.still) processFrame();
+  live.guard();
+  live.refresh();
 });
 $("classroom").addEventListener("click", () => setClassroom(!document.body.classList.contains("classroom")));
 document.addEventListener("fullscreenchange", () => {
@@ -413,15 +367,8 @@ $("enrol-photo").addEventListener("change", (e) => { const f = e.target.files?.[
 $("forget").addEventListener("click", forgetEverything);
 $("alert-match").addEventListener("click", () => answer("match"));
 $("alert-false").addEventListener("click", () => answer("false"));
-$("threshold").addEventListener("input", () => { refresh(); if (state.still) processFrame(); });
+$("threshold").addEventListener("input", () => { refresh(); live.refresh(); });
 for (const id of ["people", "watchlist-size", "rate"]) $(id).addEventListener("input", showSums);
-bridge.onfail = () => {
-  state.loaded = false;
-  state.inFlight = false;
-  if (protecting()) paintBlurred();
-  if (state.stream || state.still) showMessage(tr("live.restart"));
-};
-document.addEventListener("visibilitychange", () => { if (!document.hidden && state.stream) loop(); });
 // The tab is closing or being put away for good: nothing on the list survives it.
 addEventListener("pagehide", () => { watchlist.forget(); alerts.forget(); });
 
@@ -433,4 +380,4 @@ translated.then(() => {
 });
 refresh();
 registerOffline($("update"));
-countRequests($("requests"), [bridge], translated);
+countRequests($("requests"), [live.bridge], translated);
