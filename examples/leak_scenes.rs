@@ -5,6 +5,7 @@
 //!   cargo run --release --example leak_scenes [-- HOLD_BACK] [--one]
 //!   cargo run --release --example leak_scenes -- --detect
 //!
+//! `UNSEEN_CAMERA=yuv`: each frame through 4:2:0 and back, as the browser's fake camera gives it.
 //! `--one`: without protect mode's second look (BlazeFace alone). `UNSEEN_STEP=N`: process every
 //! N-th camera frame (a page slower than the camera); with `UNSEEN_UNEVEN=S`, one frame more or less at random, seeded by the number S. `UNSEEN_MODEL=short` or `full`: that model alone. `UNSEEN_SHOW=I,J`: write frames I and J as
 //! taken and as shown to the temp folder. `--detect`: how often each detector alone finds the clip's
@@ -17,6 +18,14 @@ use common::motion::Shot;
 use common::protect::{frames_per_scene, outcome, Run};
 use unseen::live::{HOLD_BACK_FRAMES, PROTECT_THRESHOLD};
 use unseen::{Rect, Result};
+
+/// `shot` as the browser's fake camera gives it when `UNSEEN_CAMERA=yuv`, else as drawn.
+fn as_camera(mut shot: Shot) -> Shot {
+    if std::env::var("UNSEEN_CAMERA").is_ok_and(|v| v == "yuv") {
+        shot.img = common::camera::through_yuv420(&shot.img);
+    }
+    shot
+}
 
 fn main() -> Result<()> {
     let clip = EdgeClip::new();
@@ -48,7 +57,7 @@ fn main() -> Result<()> {
             min_in_view: 0.25,
             second_look: !std::env::args().any(|a| a == "--one"),
         };
-        let out = outcome(model, |i| clip.frame(i), edges::FRAMES, run);
+        let out = outcome(model, |i| as_camera(clip.frame(i)), edges::FRAMES, run);
         let (all, cover) = (&out.leaks, &out.cover);
         let mean = cover.iter().map(|c| c.1).sum::<f32>() / cover.len().max(1) as f32;
         let worst = cover

@@ -139,7 +139,7 @@ fn write_truth(
 /// A YUV 4:2:0 clip of `frames` copies of `img`.
 fn write_y4m(path: &std::path::Path, img: &common::Img, frames: usize) -> std::io::Result<()> {
     let mut y4m = Y4m::create(path, img.width, img.height)?;
-    let yuv = to_yuv420(img);
+    let yuv = common::camera::to_yuv420(img);
     for _ in 0..frames {
         y4m.frame(&yuv)?;
     }
@@ -166,43 +166,6 @@ impl Y4m {
     }
 }
 
-/// `img` as Y, U and V planes, 4:2:0 (BT.601, limited range, as Chromium reads it).
-fn to_yuv420(img: &common::Img) -> Vec<u8> {
-    let (w, h) = (img.width as usize, img.height as usize);
-    let mut y_plane = vec![0u8; w * h];
-    let mut u_plane = vec![0u8; (w / 2) * (h / 2)];
-    let mut v_plane = vec![0u8; (w / 2) * (h / 2)];
-    let rgb = |x: usize, y: usize| {
-        let p = img.px(x as u32, y as u32);
-        (p[0] as f32, p[1] as f32, p[2] as f32)
-    };
-    for y in 0..h {
-        for x in 0..w {
-            let (r, g, b) = rgb(x, y);
-            y_plane[y * w + x] = (16.0 + (65.481 * r + 128.553 * g + 24.966 * b) / 255.0)
-                .round()
-                .clamp(0.0, 255.0) as u8;
-        }
-    }
-    for y in 0..h / 2 {
-        for x in 0..w / 2 {
-            let mut sum = (0.0, 0.0, 0.0);
-            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                let (r, g, b) = rgb(2 * x + dx, 2 * y + dy);
-                sum = (sum.0 + r / 4.0, sum.1 + g / 4.0, sum.2 + b / 4.0);
-            }
-            let (r, g, b) = sum;
-            u_plane[y * (w / 2) + x] = (128.0 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255.0)
-                .round()
-                .clamp(0.0, 255.0) as u8;
-            v_plane[y * (w / 2) + x] = (128.0 + (112.0 * r - 93.786 * g - 18.214 * b) / 255.0)
-                .round()
-                .clamp(0.0, 255.0) as u8;
-        }
-    }
-    [y_plane, u_plane, v_plane].concat()
-}
-
 /// Writes OUT_DIR/NAME.y4m (640×480, 30 fps), OUT_DIR/NAME.json (each frame's faces, what each is
 /// doing, and the occluders) and OUT_DIR/NAME-I.png for each frame I of `stills`.
 fn write_clip(
@@ -217,7 +180,7 @@ fn write_clip(
     let mut truth = Vec::new();
     for i in 0..frames {
         let shot = frame(i);
-        y4m.frame(&to_yuv420(&shot.img))?;
+        y4m.frame(&common::camera::to_yuv420(&shot.img))?;
         let boxes = |v: &[(f32, f32, f32, f32)]| {
             v.iter()
                 .map(|(x, y, w, h)| format!("{{\"x\":{x},\"y\":{y},\"w\":{w},\"h\":{h}}}"))

@@ -99,7 +99,7 @@ for (const rate of [4, 8]) {
       // two frames processed at 5 a second), before the second look's turn reaches that edge. With
       // changed edges searched first, still 2 paints in one run of three at 8× (a profile looking
       // down, 240 px between two frames processed).
-      assert.ok(r.leaks.length <= 2, `faces at least half in view painted uncovered (frame index, blocks): ${JSON.stringify(r.leaks)}`);
+      assert.ok(r.leaks.length <= 2, `faces at least half in view painted uncovered (frame index, blocks, frames painted around it): ${JSON.stringify(r.leaks)}`);
       assert.ok(Math.abs(rates.shown - rates.painted) <= Math.max(2, 0.3 * rates.painted), `shown ${rates.shown} frames per second, painted ${rates.painted}`);
       assert.deepEqual(b.errors, []);
     } finally {

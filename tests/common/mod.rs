@@ -2,6 +2,7 @@
 //! and JPEGs carrying EXIF blocks built byte by byte.
 #![allow(dead_code, unused_imports)]
 
+pub mod camera;
 pub mod edges;
 pub mod motion;
 pub mod protect;
