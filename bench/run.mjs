@@ -117,7 +117,7 @@ async function longRun() {
     const sample = async () => {
       await cdp.send("HeapProfiler.collectGarbage");
       const { usedSize } = await cdp.send("Runtime.getHeapUsage");
-      const worker = b.page.workers().find((w) => w.url().endsWith("/js/worker.js"));
+      const worker = b.page.workers().find((w) => w.url().endsWith("/js/worker/worker.js"));
       const wasm = await worker.evaluate(() => self.wasmMemoryBytes?.() ?? null);
       return { js: usedSize, wasm, frames: await b.page.evaluate(() => window.__frames) };
     };

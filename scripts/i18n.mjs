@@ -8,7 +8,7 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { squeeze } from "../www/js/i18n.js";
+import { squeeze } from "../www/js/page/i18n.js";
 
 export const WWW = join(dirname(fileURLToPath(import.meta.url)), "..", "www");
 export const PAGES = readdirSync(WWW).filter((f) => f.endsWith(".html")).sort();

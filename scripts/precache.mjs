@@ -12,9 +12,9 @@ const SKIP = new Set(["sw.js", "precache.js"]);
 /** The photo page's second detector: fetched when the first photo is opened; the video page and the
  *  watchlist page with its faceprint network, which a first visit to the live page does not need; and
  *  every language but English, fetched by those who read it. */
-const LAZY_FILES = new Set(["models/retinaface_mnet025.onnx", "video.html", "js/video.js", "js/video-worker.js",
+const LAZY_FILES = new Set(["models/retinaface_mnet025.onnx", "video.html", "js/page/video.js", "js/worker/video-worker.js",
   "vendor/mediabunny.min.mjs", "vendor/LICENSE-mediabunny.txt",
-  "watchlist.html", "js/watchlist.js", "js/watchlist-core.js", "js/watchlist-worker.js",
+  "watchlist.html", "js/page/watchlist.js", "js/page/watchlist-core.js", "js/worker/watchlist-worker.js",
   "models/dlib_face_recognition_resnet_model_v1.onnx", "models/LICENSE-dlib-faceprint.txt"]);
 const LAZY = { has: (f) => LAZY_FILES.has(f) || (f.startsWith("i18n/") && f !== "i18n/en.json") };
 

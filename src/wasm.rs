@@ -100,7 +100,7 @@ pub fn face_length() -> usize {
 }
 
 /// The settings a live view starts from: `threshold`, `overlap` and `maskScale`. The pages hold the
-/// same numbers in `www/js/protocol.js` (they need them before a worker has loaded the wasm), and a
+/// same numbers in `www/js/shared/protocol.js` (they need them before a worker has loaded the wasm), and a
 /// browser test checks that the two agree.
 #[wasm_bindgen(js_name = liveDefaults)]
 pub fn live_defaults() -> Result<JsValue, JsError> {

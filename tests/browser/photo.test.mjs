@@ -229,7 +229,7 @@ test("every file of the hostile corpus is processed or refused with one sentence
       if (c.expect === "refused") assert.equal(item.status, "failed", `${c.name}: ${item.text}`);
       if (item.status === "failed") assert.match(item.text, /^[A-Z][^\n]{5,200}\.$/, `${c.name}: one sentence: ${item.text}`);
     }
-    // A folder of photos is opened on every core (js/photo-pool.js: one worker per core, at most four).
+    // A folder of photos is opened on every core (js/page/photo-pool.js: one worker per core, at most four).
     const { used, cores } = await page.evaluate(() => ({ used: Number(document.body.dataset.photoWorkers), cores: navigator.hardwareConcurrency }));
     assert.ok(corpus.length >= 4);
     assert.equal(used, Math.max(1, Math.min(4, cores)), `workers used for ${corpus.length} photos on ${cores} cores`);

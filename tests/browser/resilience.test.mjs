@@ -28,7 +28,7 @@ test("live page: recovers from a crashed or hung worker, a hidden tab, a rotatio
         .catch(() => { throw new Error(`frames did not flow again after ${what}`); });
     };
     await framesFlow("starting");
-    const detectorWorker = () => b.page.workers().find((w) => w.url().endsWith("/js/worker.js"));
+    const detectorWorker = () => b.page.workers().find((w) => w.url().endsWith("/js/worker/worker.js"));
     const message = b.page.locator("#message");
     const messageShown = async (pattern) => {
       await b.page.waitForFunction((n) => window.__messages.length > n, shownBefore, { timeout: 15000 });

@@ -25,7 +25,7 @@ test("after one visit the site works offline, and nothing is requested after loa
     const version = readFileSync(join(WWW, "precache.js"), "utf8").match(/"version": "([0-9a-f]+)"/)[1];
     assert.deepEqual(cached.keys, [`unseen-${version}`], "one cache, named after this build");
     assert.ok(cached.controlled, "the page is controlled by the service worker");
-    for (const f of ["/index.html", "/photo.html", "/pkg-relaxed/unseen_bg.wasm", "/models/face_detection_back_256x256.onnx", "/models/face_detection_front_128x128.onnx", "/js/photo-worker.js"]) {
+    for (const f of ["/index.html", "/photo.html", "/pkg-relaxed/unseen_bg.wasm", "/models/face_detection_back_256x256.onnx", "/models/face_detection_front_128x128.onnx", "/js/worker/photo-worker.js"]) {
       assert.ok(cached.urls.includes(f), `${f} is cached`);
     }
     // Chromium runs relaxed SIMD: the plain build is never fetched.

@@ -1,6 +1,6 @@
 // Smoke test of the WebAssembly build as the site serves it: the module loads in headless Chromium,
 // both models load, the face in a real photo is found where the native build finds it, and the face
-// layout and defaults the pages hold (js/protocol.js) are the Rust core's.
+// layout and defaults the pages hold (js/shared/protocol.js) are the Rust core's.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -25,7 +25,7 @@ test("the served wasm finds the astronaut's face", async () => {
       }
       let error = null;
       try { wasm.decodeImage(new TextEncoder().encode("not an image")); } catch (e) { error = e.message; }
-      const protocol = await import("./js/protocol.js");
+      const protocol = await import("./js/shared/protocol.js");
       return {
         out, error,
         wasm: { faceLength: wasm.faceLength(), live: wasm.liveDefaults(), photo: wasm.photoDefaults() },

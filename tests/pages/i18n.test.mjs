@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { WWW, allHtmlStrings, readLanguage, scriptKeys } from "../../scripts/i18n.mjs";
-import { LANGUAGES, Strings, chooseLanguage } from "../../www/js/i18n.js";
+import { LANGUAGES, Strings, chooseLanguage } from "../../www/js/page/i18n.js";
 
 const files = readdirSync(join(WWW, "i18n")).filter((f) => f.endsWith(".json")).map((f) => f.replace(/\.json$/, "")).sort();
 const en = readLanguage("en");

@@ -3,8 +3,8 @@
 // that holds the preview, and a dead worker's photos reported as no longer open.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PhotoPool } from "../../www/js/photo-pool.js";
-import { workersFor } from "../../www/js/site.js";
+import { PhotoPool } from "../../www/js/page/photo-pool.js";
+import { workersFor } from "../../www/js/page/site.js";
 
 /** A stand-in for a Bridge: answers each call after `ms`, and logs it. */
 function fakes(log, { ms = 5, smallFaces = true } = {}) {

@@ -2,7 +2,7 @@
 // moved and removed, clicks on nested faces, the threshold, and undo.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MAX_UNDO, Review } from "../../www/js/photo-review.js";
+import { MAX_UNDO, Review } from "../../www/js/page/photo-review.js";
 
 const crowd = () => new Review(1000, 800, [
   { x: 100, y: 100, w: 200, h: 200, score: 0.9 },

@@ -2,7 +2,7 @@
 // sighting and answered by the class, and the arithmetic of false alerts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { AlertLog, LEN, SIGHTING_GAP_MS, Watchlist, distance, falseAlertsPerDay, splitPrints } from "../../www/js/watchlist-core.js";
+import { AlertLog, LEN, SIGHTING_GAP_MS, Watchlist, distance, falseAlertsPerDay, splitPrints } from "../../www/js/page/watchlist-core.js";
 
 const print = (f) => Float32Array.from({ length: LEN }, (_, i) => f(i));
 const unit = (k, scale = 1) => print((i) => (i === k ? scale : 0));

@@ -10,12 +10,12 @@ let LiveSession;
 export let wasmExports = null;
 
 const MODELS = {
-  short: new URL("../models/face_detection_front_128x128.onnx", import.meta.url),
-  full: new URL("../models/face_detection_back_256x256.onnx", import.meta.url),
+  short: new URL("../../models/face_detection_front_128x128.onnx", import.meta.url),
+  full: new URL("../../models/face_detection_back_256x256.onnx", import.meta.url),
 };
 /** Protect mode's second detector (the photo page's), for faces cut by the frame's edge: fetched the
  *  first time protect is on, and cached by the service worker from then on. */
-const SECOND_LOOK = new URL("../models/retinaface_mnet025.onnx", import.meta.url);
+const SECOND_LOOK = new URL("../../models/retinaface_mnet025.onnx", import.meta.url);
 /** Frames are processed with their long side at most this many pixels. */
 const MAX_SIDE = 960;
 

@@ -6,8 +6,8 @@ import { loadWasm } from "./unseen-wasm.js";
 import { download } from "./download.js";
 import { serveOps } from "./serve-ops.js";
 
-const FULL_RANGE = new URL("../models/face_detection_back_256x256.onnx", import.meta.url);
-const RETINAFACE = new URL("../models/retinaface_mnet025.onnx", import.meta.url);
+const FULL_RANGE = new URL("../../models/face_detection_back_256x256.onnx", import.meta.url);
+const RETINAFACE = new URL("../../models/retinaface_mnet025.onnx", import.meta.url);
 
 let wasm = null;
 let finder = null;

@@ -13,7 +13,7 @@ export const LIVE_DEFAULTS = Object.freeze({ threshold: 0.6, overlap: 0.3, style
 /** The photo page's starting settings. */
 export const PHOTO_DEFAULTS = Object.freeze({ threshold: 0.75, style: "solid", shape: "ellipse", maskScale: 1.3 });
 
-/** The requests a live worker (worker.js, watchlist-worker.js) answers, by name. */
+/** The requests a live worker (worker/worker.js, worker/watchlist-worker.js) answers, by name. */
 export const LIVE_OPS = Object.freeze({
   /** Load a detector: { model, threshold, overlap, style, shape, maskScale } → { inputSize }. */
   load: "load",

@@ -2,7 +2,7 @@
 // with relaxed SIMD, whose kernels use fused multiply-add, where the browser runs it; else the plain
 // SIMD build. The service worker (sw.js) asks the same question with the same probe, so it caches
 // the one build that is used.
-import { checkLayout } from "./protocol.js";
+import { checkLayout } from "../shared/protocol.js";
 
 // (module (func (result v128) f32.const 0 f32x4.splat f32.const 0 f32x4.splat f32.const 0 f32x4.splat
 //   f32x4.relaxed_madd))
@@ -16,7 +16,7 @@ let loading = null;
  *  first messages are lost). A package whose face layout is not protocol.js's (a cache mixing two
  *  versions of the site) is refused with one sentence. */
 export function loadWasm() {
-  loading ??= import(relaxedSimd ? "../pkg-relaxed/unseen.js" : "../pkg/unseen.js").then(async (m) => {
+  loading ??= import(relaxedSimd ? "../../pkg-relaxed/unseen.js" : "../../pkg/unseen.js").then(async (m) => {
     const instance = await m.default();
     checkLayout(m.faceLength());
     return { ...m, instance };

@@ -6,7 +6,7 @@ import { CameraError, cameraMessage } from "./camera.js";
 import { drawCandidates, drawFaces, drawStep, unpackFaces } from "./overlay.js";
 import { missingFeature } from "./live-core.js";
 import { LiveView } from "./live-view.js";
-import { LIVE_OPS } from "./protocol.js";
+import { LIVE_OPS } from "../shared/protocol.js";
 import { Strings, translatePage } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -118,7 +118,7 @@ function updateStats(faces, inferenceMs) {
 const live = new LiveView({
   canvas: $("view"),
   video: $("camera"),
-  worker: new URL("./worker.js", import.meta.url),
+  worker: new URL("../worker/worker.js", import.meta.url),
   protecting,
   want: () => $("model").value,
   load: loadModel,

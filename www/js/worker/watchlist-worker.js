@@ -4,11 +4,11 @@
 import { ops as live, liveSession, pixels, processPixels, protectNotReady, wasmExports } from "./live-ops.js";
 import { download } from "./download.js";
 import { serveOps } from "./serve-ops.js";
-import { FACE_LEN } from "./protocol.js";
+import { FACE_LEN } from "../shared/protocol.js";
 
 /** dlib's face recognition network with float16 weights: fetched when this page first asks for it,
  *  and cached for offline use by the service worker from then on. */
-const FACEPRINT_MODEL = new URL("../models/dlib_face_recognition_resnet_model_v1.onnx", import.meta.url);
+const FACEPRINT_MODEL = new URL("../../models/dlib_face_recognition_resnet_model_v1.onnx", import.meta.url);
 /** Faces printed per frame, at most (the nearest ones first: the largest). */
 const MAX_FACES = 4;
 

@@ -11,7 +11,7 @@ import { CameraError, cameraMessage } from "./camera.js";
 import { unpackFaces } from "./overlay.js";
 import { missingFeature } from "./live-core.js";
 import { LiveView } from "./live-view.js";
-import { LIVE_DEFAULTS, LIVE_OPS } from "./protocol.js";
+import { LIVE_DEFAULTS, LIVE_OPS } from "../shared/protocol.js";
 import { Strings, translatePage } from "./i18n.js";
 import { AlertLog, DEFAULT_THRESHOLD, Watchlist, falseAlertsPerDay, splitPrints } from "./watchlist-core.js";
 
@@ -234,7 +234,7 @@ function painted(result, protect) {
 const live = new LiveView({
   canvas: $("view"),
   video: $("camera"),
-  worker: new URL("./watchlist-worker.js", import.meta.url),
+  worker: new URL("../worker/watchlist-worker.js", import.meta.url),
   protecting,
   want: () => "full",
   load: loadModels,

@@ -9,7 +9,7 @@ import {
   ALL_FORMATS, AudioSampleSink, AudioSampleSource, BlobSource, EncodedAudioPacketSource, EncodedPacketSink, Input,
   Mp4OutputFormat, Output, QUALITY_HIGH, StreamTarget, VideoSample, VideoSampleSink, VideoSampleSource,
   WebMOutputFormat, canEncodeAudio, canEncodeVideo,
-} from "../vendor/mediabunny.min.mjs";
+} from "../../vendor/mediabunny.min.mjs";
 
 // The page in the visitor's language (js/i18n.js). Messages wait for the strings; the detector's own
 // sentences stay in English.
@@ -30,7 +30,7 @@ const MAX_INDEX_BYTES = 64 << 20;
 const MAX_THUMBNAILS = 60;
 
 const workerCount = workersFor(navigator.hardwareConcurrency);
-const workers = Array.from({ length: workerCount }, () => new Bridge(new URL("./video-worker.js", import.meta.url)));
+const workers = Array.from({ length: workerCount }, () => new Bridge(new URL("../worker/video-worker.js", import.meta.url)));
 /** The worker that holds the plan and covers frames. */
 const painter = workers[0];
 

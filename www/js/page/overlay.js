@@ -1,6 +1,6 @@
 // Drawing what the detector found over the shown frame: boxes, confidence, the 6 keypoints, and the
 // raw candidates. Pure drawing: no state, no wasm.
-import { FACE_LEN } from "./protocol.js";
+import { FACE_LEN } from "../shared/protocol.js";
 const KEYPOINT_COLOURS = ["#ff1744", "#2979ff", "#ffea00", "#00e5ff", "#ff9100", "#d500f9"];
 
 /** Faces from a flat Float32Array: x, y, w, h, score, then 6 (x, y) keypoints each. */

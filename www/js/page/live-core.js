@@ -2,7 +2,7 @@
 // the fully blurred frame shown whenever covered pixels are not ready (fail closed), and one frame's
 // trip to the worker with a watchdog that replaces a worker which stops answering.
 
-import { LIVE_OPS } from "./protocol.js";
+import { LIVE_OPS } from "../shared/protocol.js";
 
 /** A frame taking longer than this means the worker hung: it is replaced. */
 export const WATCHDOG_MS = 3000;

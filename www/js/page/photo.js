@@ -6,7 +6,7 @@ import { countRequests, registerOffline, workersFor } from "./site.js";
 import { Strings, translatePage } from "./i18n.js";
 import { zip } from "./zip.js";
 import { Review } from "./photo-review.js";
-import { FACE_LEN, PHOTO_DEFAULTS } from "./protocol.js";
+import { FACE_LEN, PHOTO_DEFAULTS } from "../shared/protocol.js";
 
 // The page in the visitor's language (js/i18n.js). Messages wait for the strings; the detector's own
 // sentences (a file it cannot read) stay in English.
@@ -23,7 +23,7 @@ const MAX_FILE_BYTES = 200 * 1024 * 1024;
 const MAX_ZOOM = 16;
 
 /** One worker per core, at most four, two on phones (js/photo-pool.js): photos are opened as many at a time. */
-const pool = new PhotoPool(new URL("./photo-worker.js", import.meta.url), workersFor(navigator.hardwareConcurrency, navigator.maxTouchPoints > 0));
+const pool = new PhotoPool(new URL("../worker/photo-worker.js", import.meta.url), workersFor(navigator.hardwareConcurrency, navigator.maxTouchPoints > 0));
 
 const settings = { ...PHOTO_DEFAULTS, format: "auto" };
 const photos = [];

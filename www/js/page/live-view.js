@@ -10,7 +10,7 @@ import { Bridge } from "./bridge.js";
 import { openCamera, stopCamera } from "./camera.js";
 import { nextTurn, paintBlurred, sendFrame } from "./live-core.js";
 import { unpackBoxes } from "./overlay.js";
-import { LIVE_OPS } from "./protocol.js";
+import { LIVE_OPS } from "../shared/protocol.js";
 
 /** While protect mode's second detector is still downloading, a still picture is sent again this often. */
 const STILL_RETRY_MS = 200;
@@ -20,7 +20,7 @@ export class LiveView {
    * @param {object} o
    * @param {HTMLCanvasElement} o.canvas  where frames are painted
    * @param {HTMLVideoElement} o.video  the camera's picture (hidden or not)
-   * @param {URL} o.worker  the live worker's module (worker.js, watchlist-worker.js)
+   * @param {URL} o.worker  the live worker's module (worker/worker.js, worker/watchlist-worker.js)
    * @param {() => boolean} o.protecting  whether protect mode is on now
    * @param {() => string} o.want  what should be loaded now (e.g. the model's name): a change loads again
    * @param {(bridge: Bridge) => Promise} o.load  loads it in the worker

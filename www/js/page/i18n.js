@@ -29,7 +29,7 @@ export function chooseLanguage(wanted = new URLSearchParams(globalThis.location?
 
 async function fetchStrings(lang) {
   if (!cache.has(lang)) {
-    cache.set(lang, fetch(new URL(`../i18n/${lang}.json`, import.meta.url)).then((r) => {
+    cache.set(lang, fetch(new URL(`../../i18n/${lang}.json`, import.meta.url)).then((r) => {
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
       return r.json();
     }));

@@ -9,10 +9,10 @@ import { serveOps } from "./serve-ops.js";
 /** The wasm package's exports, once the first load has brought them. */
 let FaceDetector, Photo, metadataOf, redact;
 
-const MODEL = new URL("../models/face_detection_back_256x256.onnx", import.meta.url);
+const MODEL = new URL("../../models/face_detection_back_256x256.onnx", import.meta.url);
 /** The second detector, for the small faces of crowds and group thumbnails; fetched with the first
  * photo (never on the live page's first visit), then kept by the service worker for offline use. */
-const PHOTO_MODEL = new URL("../models/retinaface_mnet025.onnx", import.meta.url);
+const PHOTO_MODEL = new URL("../../models/retinaface_mnet025.onnx", import.meta.url);
 /** Faces are searched down to this score, so the page's threshold slider works without a new search. */
 const FLOOR = 0.5;
 const OVERLAP = 0.3;
