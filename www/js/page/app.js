@@ -1,7 +1,7 @@
 // Page wiring for the live page: buttons and sliders, what is drawn over a frame, the figures, and
 // the `unseen:frame` event. The camera, the worker, the frame loop and fail-closed painting are the
 // LiveView's (live-view.js), shared with the watchlist page and <unseen-camera>; drawing is overlay.js's.
-import { countRequests, registerOffline } from "./site.js";
+import { countRequests, registerOffline, showDownload } from "./site.js";
 import { CameraError, cameraMessage } from "./camera.js";
 import { drawCandidates, drawFaces, drawStep, unpackFaces } from "./overlay.js";
 import { missingFeature } from "./live-core.js";
@@ -52,14 +52,7 @@ async function loadModel(bridge) {
   const missing = missingFeature();
   if (missing) throw new Error(tr(missing));
   $("loading").hidden = false;
-  return bridge.call(LIVE_OPS.load, settings(), {
-    onprogress: ({ loaded, total }) => {
-      $("progress").max = total || loaded;
-      $("progress").value = loaded;
-      const mb = (n) => strings.number(n / 1e6, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-      $("progress-text").textContent = tr("live.progress", { loaded: mb(loaded), total: total ? mb(total) : "?" });
-    },
-  }).then(({ inputSize }) => {
+  return bridge.call(LIVE_OPS.load, settings(), { onprogress: (p) => showDownload(strings, p) }).then(({ inputSize }) => {
     inputCanvas.width = inputCanvas.height = inputSize;
     $("input-size").textContent = `${inputSize}×${inputSize}`;
   }).catch((e) => {

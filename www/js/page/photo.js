@@ -2,7 +2,7 @@
 // covers (uncover on purpose, draw covers, undo, zoom and pan, threshold), and save covered copies
 // with no metadata — each one read back and checked after saving. Pixels stay in this tab.
 import { PhotoPool } from "./photo-pool.js";
-import { countRequests, registerOffline, workersFor } from "./site.js";
+import { countRequests, registerOffline, showDownload, workersFor } from "./site.js";
 import { Strings, translatePage } from "./i18n.js";
 import { zip } from "./zip.js";
 import { Review } from "./photo-review.js";
@@ -38,10 +38,9 @@ let opening = 0;
 // Loading and the queue
 
 /** Shown while the first worker downloads the detectors. */
-function downloadProgress({ loaded: got, total }) {
+function downloadProgress(progress) {
   $("loading").hidden = false;
-  if (total) $("progress").value = got / total;
-  $("progress-text").textContent = total ? `${(got / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB` : `${(got / 1e6).toFixed(1)} MB`;
+  showDownload(strings, progress);
 }
 
 function addFiles(fileList) {

@@ -55,3 +55,13 @@ export function countRequests(el, bridges = [], translated = Promise.resolve(nul
   show();
   translated.then((s) => { strings = s; show(); }).catch(() => {});
 }
+
+/** A model download's progress in the page's #progress bar and #progress-text ("1.20 of 3.40 MB"),
+ *  in the language of `strings` (i18n.js). */
+export function showDownload(strings, { loaded, total }) {
+  const bar = document.getElementById("progress");
+  bar.max = total || loaded || 1;
+  bar.value = loaded;
+  const mb = (n) => strings.number(n / 1e6, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  document.getElementById("progress-text").textContent = strings.t("live.progress", { loaded: mb(loaded), total: total ? mb(total) : "?" });
+}

@@ -6,7 +6,7 @@
 // The camera, the worker, the frame loop and fail-closed painting are the LiveView's (live-view.js),
 // shared with the live page. Fail closed as the live page does: in protect mode the canvas only ever receives covered pixels,
 // or the blurred stand-in; no box or label is drawn over the picture.
-import { countRequests, registerOffline } from "./site.js";
+import { countRequests, registerOffline, showDownload } from "./site.js";
 import { CameraError, cameraMessage } from "./camera.js";
 import { unpackFaces } from "./overlay.js";
 import { missingFeature } from "./live-core.js";
@@ -42,12 +42,7 @@ async function loadModels(bridge) {
   const missing = missingFeature();
   if (missing) throw new Error(tr(missing));
   $("loading").hidden = false;
-  const progress = ({ loaded, total }) => {
-    $("progress").max = total || loaded;
-    $("progress").value = loaded;
-    const mb = (n) => strings.number(n / 1e6, two);
-    $("progress-text").textContent = tr("live.progress", { loaded: mb(loaded), total: total ? mb(total) : "?" });
-  };
+  const progress = (p) => showDownload(strings, p);
   return bridge.call(LIVE_OPS.load, { ...LIVE_DEFAULTS, model: "full" }, { onprogress: progress })
     .then(() => bridge.call("loadFaceprints", {}, { onprogress: progress }))
     .catch((e) => { throw new Error(tr("watch.error.load", { reason: e.message })); })
