@@ -50,13 +50,15 @@ export function allHtmlStrings() {
   return out;
 }
 
-/** The keys scripts ask for: t("key"), tr("key"), plural("key", …), and strings.t(`key`) with a literal key. */
+/** The keys scripts ask for: t("key"), tr("key"), plural("key", …), strings.t(`key`) with a literal
+ *  key, and ["key", { values }], a string to translate handed back by a module with no strings. */
 export function scriptKeys() {
   const keys = new Set();
   const dir = join(WWW, "js");
   for (const f of readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith(".js"))) {
     const src = readFileSync(join(dir, String(f)), "utf8");
     for (const m of src.matchAll(/\b(?:t|tr|plural)\(\s*["'`]([a-z0-9.-]+)["'`]/g)) keys.add(m[1]);
+    for (const m of src.matchAll(/\[\s*["']([a-z0-9-]+\.[a-z0-9.-]+)["']\s*,\s*\{/g)) keys.add(m[1]);
   }
   return keys;
 }

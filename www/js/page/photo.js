@@ -1,12 +1,19 @@
 // The photo page: load many photos, find their faces in the worker, let people review and fix the
 // covers (uncover on purpose, draw covers, undo, zoom and pan, threshold), and save covered copies
 // with no metadata — each one read back and checked after saving. Pixels stay in this tab.
+//
+// This file is the page's DOM: the list, the canvas, the buttons. What it shows is kept apart, in
+// modules with no DOM that `node --test` checks (tests/pages/): the queue (photo-queue.js), each
+// photo's review (photo-review.js), zoom and pan (photo-view.js) and saving (save.js).
 import { PhotoPool } from "./photo-pool.js";
 import { countRequests, registerOffline, showDownload, workersFor } from "./site.js";
 import { Strings, translatePage } from "./i18n.js";
 import { zip } from "./zip.js";
 import { Review } from "./photo-review.js";
-import { FACE_LEN, PHOTO_DEFAULTS } from "../shared/protocol.js";
+import { PhotoQueue, facesFrom, refusal } from "./photo-queue.js";
+import { PhotoView } from "./photo-view.js";
+import { offer, outputFormat, redactedName, savedProblems, uniqueName } from "./save.js";
+import { PHOTO_DEFAULTS } from "../shared/protocol.js";
 
 // The page in the visitor's language (js/i18n.js). Messages wait for the strings; the detector's own
 // sentences (a file it cannot read) stay in English.
@@ -18,21 +25,16 @@ const trn = (key, n, vars) => strings.plural(key, n, vars);
 const $ = (id) => document.getElementById(id);
 /** Previews (what the review shows) are at most this many pixels on their long side. */
 const PREVIEW_SIDE = 2048;
-/** Files larger than this are refused before they are read. */
-const MAX_FILE_BYTES = 200 * 1024 * 1024;
-const MAX_ZOOM = 16;
 
 /** One worker per core, at most four, two on phones (js/photo-pool.js): photos are opened as many at a time. */
 const pool = new PhotoPool(new URL("../worker/photo-worker.js", import.meta.url), workersFor(navigator.hardwareConcurrency, navigator.maxTouchPoints > 0));
 
 const settings = { ...PHOTO_DEFAULTS, format: "auto" };
-const photos = [];
-let nextKey = 1;
+const queue = new PhotoQueue();
+const photos = queue.photos;
 let current = null;
 let mode = "faces";
-const view = { zoom: 1, cx: 0, cy: 0 };
-/** Photos being opened now. */
-let opening = 0;
+const view = new PhotoView();
 
 // ---------------------------------------------------------------------------------------------
 // Loading and the queue
@@ -44,11 +46,9 @@ function downloadProgress(progress) {
 }
 
 function addFiles(fileList) {
-  const files = [...fileList];
-  if (!files.length) return;
-  for (const file of files) {
-    const p = { key: nextKey++, file, name: file.name || "pasted-photo.png", status: "waiting", review: new Review(0, 0), error: null };
-    photos.push(p);
+  const added = queue.add(fileList);
+  if (!added.length) return;
+  for (const p of added) {
     p.item = listItem(p);
     $("list").append(p.item);
   }
@@ -58,13 +58,9 @@ function addFiles(fileList) {
 
 /** Open waiting photos, as many at a time as the pool has workers, in the order they came. */
 function processQueue() {
-  while (opening < pool.bridges.length) {
-    const p = photos.find((q) => q.status === "waiting");
-    if (!p) break;
-    opening++;
-    p.status = "opening";
+  for (const p of queue.take(pool.bridges.length)) {
     openPhoto(p).finally(() => {
-      opening--;
+      queue.finished();
       // For the bench and the tests: how many workers the page has used.
       document.body.dataset.photoWorkers = String(pool.started);
       processQueue();
@@ -76,22 +72,15 @@ async function openPhoto(p) {
   await translated;
   setStatus(p, "working", tr("photo.finding"));
   try {
-    if (p.file.size > MAX_FILE_BYTES) {
-      throw new Error(tr("photo.error.too-large", { mb: Math.round(p.file.size / 1e6), most: MAX_FILE_BYTES / 1e6 }));
-    }
-    if (p.file.size === 0) throw new Error(tr("photo.error.empty"));
+    const refused = refusal(p.file);
+    if (refused) throw new Error(tr(...refused));
     const started = performance.now();
     p.bytes = new Uint8Array(await p.file.arrayBuffer());
     const r = await pool.open({ key: p.key, bytes: p.bytes, previewSide: PREVIEW_SIDE }, downloadProgress)
       .finally(() => { $("loading").hidden = true; });
     $("small-faces").hidden = r.smallFaces;
     Object.assign(p, { width: r.width, height: r.height, metadata: r.metadata, previewWidth: r.previewWidth, previewHeight: r.previewHeight, detectMs: r.detectMs });
-    const faces = [];
-    for (let i = 0; i + FACE_LEN <= r.faces.length; i += FACE_LEN) {
-      const [x, y, w, h, score] = r.faces.slice(i, i + 5);
-      faces.push({ x, y, w, h, score });
-    }
-    p.review = new Review(r.width, r.height, faces);
+    p.review = new Review(r.width, r.height, facesFrom(r.faces));
     // Read, decode, turn upright, find faces, make the preview: published for the bench.
     p.item.dataset.openMs = String(Math.round(performance.now() - started));
     setStatus(p, "ready", facesText(p));
@@ -146,11 +135,11 @@ function facesText(p) {
 }
 
 function updateOverall() {
-  const done = photos.filter((p) => p.status === "ready" || p.status === "failed").length;
-  const faces = photos.reduce((n, p) => n + (p.status === "ready" ? visibleFaces(p).length : 0), 0);
-  if (photos.length) $("overall").textContent = `${trn("photo.overall.done", photos.length, { done })} ${trn("photo.overall.faces", faces)}`;
-  $("save-all").disabled = !photos.some((p) => p.status === "ready");
-  for (const p of photos) if (p.status === "ready") p.item.querySelector(".photo-status").textContent = facesText(p);
+  const { total, done, faces } = queue.summary(settings.threshold);
+  if (total) $("overall").textContent = `${trn("photo.overall.done", total, { done })} ${trn("photo.overall.faces", faces)}`;
+  const ready = queue.ready;
+  $("save-all").disabled = !ready.length;
+  for (const p of ready) p.item.querySelector(".photo-status").textContent = facesText(p);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -163,9 +152,7 @@ function select(p) {
   $("review").hidden = false;
   $("review-title").textContent = tr("photo.review", { name: p.name });
   $("saved").textContent = "";
-  view.zoom = 1;
-  view.cx = p.previewWidth / 2;
-  view.cy = p.previewHeight / 2;
+  view.show(p);
   showMetadata(p);
   refresh();
 }
@@ -264,22 +251,18 @@ function showMetadata(p) {
 // ---------------------------------------------------------------------------------------------
 // Drawing, zoom and pan
 
+/** Size the canvas to the photo's shape and return where the preview lands on it (PhotoView.place). */
 function layout() {
   const canvas = $("canvas");
-  const p = current;
   const dpr = window.devicePixelRatio || 1;
   const cssWidth = canvas.clientWidth || 800;
-  const aspect = p ? p.previewHeight / p.previewWidth : 0.7;
-  const cssHeight = Math.min(Math.round(cssWidth * aspect), Math.round(window.innerHeight * 0.75));
+  const cssHeight = view.canvasHeight(cssWidth, window.innerHeight);
   canvas.style.height = `${cssHeight}px`;
   if (canvas.width !== Math.round(cssWidth * dpr) || canvas.height !== Math.round(cssHeight * dpr)) {
     canvas.width = Math.round(cssWidth * dpr);
     canvas.height = Math.round(cssHeight * dpr);
   }
-  const fit = p ? Math.min(cssWidth / p.previewWidth, cssHeight / p.previewHeight) : 1;
-  // CSS pixels per preview pixel, and where the preview's origin lands on the canvas.
-  const s = fit * view.zoom;
-  return { dpr, s, ox: cssWidth / 2 - view.cx * s, oy: cssHeight / 2 - view.cy * s, cssWidth, cssHeight };
+  return { dpr, ...view.place(cssWidth, cssHeight) };
 }
 
 function draw() {
@@ -295,7 +278,7 @@ function draw() {
   ctx.imageSmoothingEnabled = view.zoom < 2;
   ctx.drawImage(p.bitmap, L.ox, L.oy, p.previewWidth * L.s, p.previewHeight * L.s);
   // Full-size pixels to CSS pixels on the canvas: X = ox + k·x. Published for tests and tools.
-  const k = L.s * p.previewWidth / p.width;
+  const k = L.k;
   Object.assign(canvas.dataset, { k: String(k), ox: String(L.ox), oy: String(L.oy) });
   const big = Math.max(2, Math.min(4, L.cssWidth / 300));
   ctx.lineWidth = big;
@@ -328,32 +311,20 @@ function draw() {
 
 /** A point on the canvas (CSS pixels from its corner) in full-size photo pixels. */
 function toPhoto(px, py) {
-  const p = current;
   const L = layout();
-  const k = L.s * p.previewWidth / p.width;
-  return { x: (px - L.ox) / k, y: (py - L.oy) / k };
+  return view.toPhoto(px, py, L.cssWidth, L.cssHeight);
 }
 
 function zoomBy(factor, px, py) {
-  const p = current;
-  if (!p) return;
+  if (!current) return;
   const L = layout();
-  const zoom = Math.min(MAX_ZOOM, Math.max(1, view.zoom * factor));
-  // Keep the preview point under (px, py) in place.
-  const ax = px ?? L.cssWidth / 2, ay = py ?? L.cssHeight / 2;
-  const ux = (ax - L.ox) / L.s, uy = (ay - L.oy) / L.s;
-  const s2 = L.s * zoom / view.zoom;
-  view.zoom = zoom;
-  view.cx = ux - (ax - L.cssWidth / 2) / s2;
-  view.cy = uy - (ay - L.cssHeight / 2) / s2;
-  if (zoom === 1) { view.cx = p.previewWidth / 2; view.cy = p.previewHeight / 2; }
+  view.zoomBy(factor, L.cssWidth, L.cssHeight, px, py);
   draw();
 }
 
 function panBy(dx, dy) {
   const L = layout();
-  view.cx -= dx / L.s;
-  view.cy -= dy / L.s;
+  view.panBy(dx, dy, L.cssWidth, L.cssHeight);
   draw();
 }
 
@@ -439,38 +410,13 @@ function setMode(m) {
 // ---------------------------------------------------------------------------------------------
 // Saving
 
-function outputFormat(p) {
-  if (settings.format !== "auto") return settings.format;
-  return p.metadata?.format === "png" ? "png" : "jpg";
-}
-
-function outputName(p, format) {
-  const stem = p.name.replace(/\.[^./\\]*$/, "") || "photo";
-  return `${stem}-redacted.${format}`;
-}
-
 /** Cover and encode `p` at full size, then check the bytes that came out: no metadata, same size. */
 async function saveCopy(p) {
-  const format = outputFormat(p);
+  const format = outputFormat(settings.format, p.metadata?.format);
   const r = await pool.any("save", { bytes: p.bytes, boxes: coverBoxes(p), style: settings.style, shape: settings.shape, maskScale: settings.maskScale, format });
-  const c = r.check;
-  const problems = [];
-  if (c.blocks.length) problems.push(tr("photo.check.blocks", { blocks: c.blocks.join(", ") }));
-  if (c.make || c.model || c.date || c.gps || c.software) problems.push(tr("photo.check.camera"));
-  if (c.width !== p.width || c.height !== p.height) problems.push(tr("photo.check.size", { width: String(c.width), height: String(c.height), wantWidth: String(p.width), wantHeight: String(p.height) }));
+  const problems = savedProblems(r.check, p.width, p.height).map(([key, vars]) => tr(key, vars));
   if (problems.length) throw new Error(tr("photo.check.failed", { name: p.name, problems: problems.join("; ") }));
-  return { name: outputName(p, format), bytes: r.bytes, check: c };
-}
-
-function offer(blob, name) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return { name: redactedName(p.name, format), bytes: r.bytes, check: r.check };
 }
 
 async function saveCurrent() {
@@ -495,7 +441,7 @@ async function saveCurrent() {
 }
 
 async function saveAll() {
-  const ready = photos.filter((p) => p.status === "ready");
+  const ready = queue.ready;
   const out = $("saved");
   $("review").hidden = false;
   out.dataset.verified = "";
@@ -505,10 +451,7 @@ async function saveAll() {
     for (const [i, p] of ready.entries()) {
       out.textContent = tr("photo.saving-n", { i: i + 1, n: ready.length });
       const s = await saveCopy(p);
-      let name = s.name;
-      for (let n = 2; used.has(name); n++) name = s.name.replace(/(\.[a-z]+)$/, `-${n}$1`);
-      used.add(name);
-      files.push({ name, bytes: s.bytes });
+      files.push({ name: uniqueName(used, s.name), bytes: s.bytes });
     }
     offer(zip(files), "photos-redacted.zip");
     out.textContent = trn("photo.saved-zip", files.length);

@@ -4,6 +4,7 @@
 // and checked before it is offered. Decoded frames are never kept: only boxes are.
 import { Bridge } from "./bridge.js";
 import { countRequests, registerOffline, workersFor } from "./site.js";
+import { offer, redactedName } from "./save.js";
 import { Strings, translatePage } from "./i18n.js";
 import {
   ALL_FORMATS, AudioSampleSink, AudioSampleSource, BlobSource, EncodedAudioPacketSource, EncodedPacketSink, Input,
@@ -604,16 +605,8 @@ $("apply").onclick = async () => {
 $("save").onclick = () => {
   const v = job;
   if (!v?.out || v.stale) return;
-  const stem = v.file.name.replace(/\.[^.]*$/, "") || "video";
-  const name = `${stem}-redacted.${v.out.container}`;
-  const blob = v.out.blob;
-  const a = document.createElement("a");
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+  const name = redactedName(v.file.name, v.out.container, "video");
+  offer(v.out.blob, name);
   $("saved").textContent = tr("video.saved", { name });
 };
 
