@@ -185,7 +185,7 @@ fn held_frames_are_dropped_when_the_view_changes() {
 /// - the same shot processed once, at about 6 frames a second (seed 9): the second band went to the
 ///   edge where the last shot's face was lost, and the top was not searched (Firefox showed that
 ///   face in 4 of 10 runs). When more edges have changed than two bands search, the whole frame is
-///   searched at half resolution.
+///   searched at three-quarter resolution.
 fn edge_clip_leaks(model: &[u8], name: &str) {
     let clip = EdgeClip::new();
     for (step, uneven) in [(1, None), (2, None), (3, None), (4, Some(0)), (5, Some(9))] {

@@ -11,9 +11,9 @@
 //!
 //! Turns go first to edges whose picture has changed since they were last searched ([`Watch`]): a
 //! face that steps in, or a cut to a new shot, is looked for in the next frame, not up to four
-//! frames later. When another edge has changed too, its band is searched at half resolution; when
-//! two or more have changed by something face-sized (a cut, a camera turning), the whole frame is,
-//! at half resolution. On a slow page a shot of a few camera frames may be processed only once:
+//! frames later. When another edge has changed too, its band is searched at three-quarter resolution
+//! (a glance, [`GLANCE_QUARTERS`]); when two or more have changed by something face-sized (a cut, a
+//! camera turning), the whole frame is, at three-quarter resolution. On a slow page a shot of a few camera frames may be processed only once:
 //! taking the edges in turn, or two a frame, a face half out at an edge not searched in that frame
 //! was never looked for (Firefox showed one).
 //!
@@ -31,6 +31,14 @@ use crate::geometry::Rect;
 
 /// Frames wider than this are shrunk to it before the edges are searched.
 pub const SECOND_LOOK_WIDTH: u32 = 640;
+
+/// Glances (another changed edge's band, or the whole frame after a cut) search the frame shrunk to
+/// this many quarters of [`SECOND_LOOK_WIDTH`]: 480 × 360 pixels at 640 × 480. At half (320 wide),
+/// RetinaFace missed a face 81 pixels wide rising from the bottom edge, head bowed, in all but two
+/// of the twelve frames where the full width found it; at three quarters it missed two. A
+/// Chromium run painted that face uncovered twice while all four edges changed at once and the
+/// bottom's full-width turn came every fourth frame processed.
+pub const GLANCE_QUARTERS: u32 = 3;
 
 /// How deep each band reaches into the frame, as a share of the frame's shorter side: the visible
 /// part of a face cut by the edge, up to a face as tall as 40 % of the frame.
@@ -80,10 +88,11 @@ impl SecondLook {
     /// Faces in `frame` scoring at least `threshold` once calibrated to BlazeFace's scale, in the
     /// frame's pixels, along the edges [`Watch::choose`] picks: the edge whose turn it is (changed
     /// edges first); the edge nearest the first of `lost` (boxes of faces missed in the last frame,
-    /// the most recently seen first) within a band's depth of an edge; and, at half resolution,
-    /// another edge that has changed, or the whole frame when two or more have (a cut, a camera
-    /// turning). A still picture costs one band a frame; the most a frame costs, two bands and the
-    /// whole frame at half resolution, is about one search of the whole frame.
+    /// the most recently seen first) within a band's depth of an edge; and, at three-quarter
+    /// resolution, another edge that has changed, or the whole frame when two or more have (a cut, a
+    /// camera turning). A still picture costs one band a frame; the most a frame costs, two bands
+    /// and the whole frame at three-quarter resolution, is about one and a half searches of the
+    /// whole frame.
     pub fn faces_and_lost(
         &mut self,
         frame: Frame<'_>,
@@ -102,7 +111,7 @@ impl SecondLook {
 
     /// The faces one [`Look`] finds.
     fn look(&mut self, frame: Frame<'_>, look: Look, threshold: f32) -> Result<Vec<Face>> {
-        let quick = (self.width / 2).max(SIZE_STEP as u32);
+        let quick = (self.width * GLANCE_QUARTERS / 4).max(SIZE_STEP as u32);
         match look {
             Look::Band(edge) => self.search(frame, Some(edge), threshold, self.width),
             Look::QuickBand(edge) => self.search(frame, Some(edge), threshold, quick),
@@ -186,15 +195,15 @@ enum Look {
     /// is, or the edge nearest a face missed in the last frame.
     Band(Edge),
     /// The band along another edge that has changed since it was last searched, in the frame shrunk
-    /// to at most half of [`SECOND_LOOK_WIDTH`] (320 pixels wide: a quarter of the cost at 640×480,
-    /// 9 ms against 30 natively). The faces it is for, stepping in or cut in whole, are large; the
-    /// edge's turn at the full width comes round too.
+    /// to [`GLANCE_QUARTERS`] of [`SECOND_LOOK_WIDTH`] (480 pixels wide at 640×480: natively 23 ms,
+    /// against 10 at 320 wide and 28 for a band at the full width, AMD EPYC). The faces it is for,
+    /// stepping in or cut in whole, are large; the edge's turn at the full width comes round too.
     QuickBand(Edge),
-    /// The whole frame at that half width, when two or more other edges have changed by something
+    /// The whole frame at that width, when two or more other edges have changed by something
     /// face-sized ([`Change::large`]): after a cut, or while the camera turns, every edge has
     /// changed, and on a slow page a shot of a few camera frames may be processed only once. At
-    /// 640×480 it is 320×240 pixels against a full band's 640×192: less than a band at full width.
-    /// The edges it covers keep their turns at full width.
+    /// 640×480 it is 480×360 pixels against a full band's 640×192: about one and a half bands' worth
+    /// of pixels. The edges it covers keep their turns at full width.
     QuickWhole,
 }
 
@@ -213,7 +222,7 @@ impl Change {
         self.cells >= CHANGED_CELLS
     }
 
-    /// Something as large as a face a search at half resolution can find has changed: cells over two
+    /// Something as large as a face a glance can find has changed: cells over two
     /// columns and two rows at least. A line of cells is not (a caption, a clock, a test clip's
     /// frame-index barcode, changing every frame).
     fn large(self) -> bool {
@@ -241,10 +250,10 @@ impl Watch {
     /// What to search in `frame`. Each edge has a priority: the frames it has waited, plus
     /// [`CHANGE_PRIORITY`] if it has changed since searched at full resolution. First, the band
     /// along the edge of the highest priority; then `lost` (a lost face's edge) unless it is the
-    /// first; then the other changed edges that moved since searched at all, at half resolution:
-    /// the whole frame when two or more of them moved by something face-sized, or else the band of
-    /// the one waiting longest. Bands at full resolution count as searches (their turn and their
-    /// grid); searches at half resolution only as glances.
+    /// first; then the other changed edges that moved since searched at all, at three-quarter
+    /// resolution: the whole frame when two or more of them moved by something face-sized, or else
+    /// the band of the one waiting longest. Bands at full resolution count as searches (their turn
+    /// and their grid); searches at three-quarter resolution only as glances.
     fn choose(&mut self, frame: Frame<'_>, lost: Option<Edge>) -> Vec<Look> {
         let size = (frame.width(), frame.height());
         if self.size != size {
@@ -290,8 +299,8 @@ impl Watch {
             self.last[k] = self.frames;
             self.seen[k].clone_from(&self.grid);
         }
-        // Searched at half resolution, an edge still counts as changed, and its turn at full
-        // resolution comes first; it is searched at half resolution again only if it moves again.
+        // Glanced at, an edge still counts as changed, and its turn at full resolution comes first;
+        // it is glanced at again only if it moves again.
         for k in [first].into_iter().chain(lost).chain(left) {
             self.glanced[k].clone_from(&self.grid);
         }
@@ -439,7 +448,7 @@ mod tests {
             choose(&mut watch, &still, None);
         }
         // A cut: the edge whose turn it is at full resolution, and the other three in the whole
-        // frame at half resolution. They stay changed until each has had its band at full
+        // frame at three-quarter resolution. They stay changed until each has had its band at full
         // resolution, one a frame, changed edges first; the whole frame is not searched again
         // unless they change again.
         let cut = picture(160, &[]);
@@ -469,14 +478,14 @@ mod tests {
         // A few pixels at the top are not a change: the left edge's turn.
         let speck = picture(90, &[(54, 20, 10, 8), (30, 0, 2, 2)]);
         assert_eq!(choose(&mut watch, &speck, None), [Band(Edge::Left)]);
-        // Two edges changed: the second at half resolution.
+        // Two edges changed: the second at three-quarter resolution.
         let two = picture(90, &[(54, 20, 10, 8), (0, 20, 10, 8), (20, 0, 20, 8)]);
         assert_eq!(
             choose(&mut watch, &two, None),
             [Band(Edge::Top), QuickBand(Edge::Left)]
         );
         // Three changed and a face lost at the bottom: the lost face's band at full resolution, and
-        // the edge left over at half.
+        // the edge left over at three quarters.
         let three = picture(90, &[(0, 40, 64, 8), (20, 0, 20, 8)]);
         assert_eq!(
             choose(&mut watch, &three, Some(Edge::Bottom)),
