@@ -46,16 +46,17 @@ function showMessage(text) {
 }
 function hideMessage() { $("message").hidden = true; }
 
-/** Load the chosen model in the worker, with its download's progress on the page. */
+/** Load the chosen model in the worker, with its download's progress on the page (it starts while
+ *  the camera opens: LiveView.start). Messages wait for the visitor's language; the load does not. */
 async function loadModel(bridge) {
-  await translated;
   const missing = missingFeature();
-  if (missing) throw new Error(tr(missing));
+  if (missing) { await translated; throw new Error(tr(missing)); }
   $("loading").hidden = false;
   return bridge.call(LIVE_OPS.load, settings(), { onprogress: (p) => showDownload(strings, p) }).then(({ inputSize }) => {
     inputCanvas.width = inputCanvas.height = inputSize;
     $("input-size").textContent = `${inputSize}×${inputSize}`;
-  }).catch((e) => {
+  }).catch(async (e) => {
+    await translated;
     throw new Error(tr("live.error.load", { reason: e.message }));
   }).finally(() => {
     $("loading").hidden = true;

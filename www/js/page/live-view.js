@@ -94,6 +94,9 @@ export class LiveView {
   /** Open the camera facing `facing` and start the loop. Throws camera.js's CameraError. */
   async start(facing = "user") {
     this.stop();
+    // The detector loads while the camera opens (each takes a few hundred milliseconds); a failure
+    // is told below, once the camera is open.
+    this.ensureLoaded().catch(() => {});
     this.stream = await openCamera(facing);
     const stream = this.stream;
     stream.getVideoTracks()[0]?.addEventListener("ended", () => {

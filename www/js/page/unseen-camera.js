@@ -70,9 +70,12 @@ class UnseenCamera extends HTMLElement {
       protecting: () => this.protecting,
       want: () => this.settings.model,
       load: async (bridge) => {
+        // The load does not wait for the element's language; only its messages do.
+        const loading = bridge.call(LIVE_OPS.load, this.settings).then(() => null, (e) => e);
         const strings = await this.translated;
         this.say(strings.t("embed.loading"));
-        await bridge.call(LIVE_OPS.load, this.settings).catch((e) => { throw new Error(strings.t("live.error.load", { reason: e.message })); });
+        const failed = await loading;
+        if (failed) throw new Error(strings.t("live.error.load", { reason: failed.message }));
         this.say(strings.t("embed.nothing-leaves"));
       },
       painted: (result, protect, frameMs) => this.painted(result, protect, frameMs),

@@ -38,14 +38,13 @@ function hideMessage() { $("message").hidden = true; }
 
 /** Load the full-range detector and the faceprint network in the worker, with their progress. */
 async function loadModels(bridge) {
-  await translated;
   const missing = missingFeature();
-  if (missing) throw new Error(tr(missing));
+  if (missing) { await translated; throw new Error(tr(missing)); }
   $("loading").hidden = false;
   const progress = (p) => showDownload(strings, p);
   return bridge.call(LIVE_OPS.load, { ...LIVE_DEFAULTS, model: "full" }, { onprogress: progress })
     .then(() => bridge.call("loadFaceprints", {}, { onprogress: progress }))
-    .catch((e) => { throw new Error(tr("watch.error.load", { reason: e.message })); })
+    .catch(async (e) => { await translated; throw new Error(tr("watch.error.load", { reason: e.message })); })
     .finally(() => { $("loading").hidden = true; });
 }
 

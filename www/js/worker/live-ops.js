@@ -30,11 +30,14 @@ let ctx = null;
 export const ops = {
   async load({ model, threshold, overlap, style, shape, maskScale }, id) {
     let wasm;
+    // The model downloads while the wasm compiles.
+    const downloading = download(MODELS[model] ?? MODELS.short, (progress) => postMessage({ id, progress }));
+    downloading.catch(() => {});
     wasmExports = await loadWasm();
     ({ LiveSession, instance: wasm } = wasmExports);
     // For the bench's long run: how much memory the wasm instance holds.
     self.wasmMemoryBytes = () => wasm.memory.buffer.byteLength;
-    const bytes = await download(MODELS[model] ?? MODELS.short, (progress) => postMessage({ id, progress }));
+    const bytes = await downloading;
     session?.free();
     session = null;
     session = new LiveSession(bytes, threshold, overlap);
