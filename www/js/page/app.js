@@ -1,7 +1,7 @@
 // Page wiring for the live page: buttons and sliders, what is drawn over a frame, the figures, and
 // the `unseen:frame` event. The camera, the worker, the frame loop and fail-closed painting are the
 // LiveView's (live-view.js), shared with the watchlist page and <unseen-camera>; drawing is overlay.js's.
-import { countRequests, registerOffline, showDownload } from "./site.js";
+import { classroomMode, countRequests, registerOffline, showDownload } from "./site.js";
 import { CameraError, cameraMessage } from "./camera.js";
 import { drawCandidates, drawFaces, drawStep, unpackFaces } from "./overlay.js";
 import { missingFeature } from "./live-core.js";
@@ -219,18 +219,8 @@ $("steps-demo").addEventListener("click", async () => {
   showStill(await (await fetch("demo/astronaut.jpg")).blob());
 });
 
-/** Classroom mode: the stage full screen (where allowed), large boxes and text for the back of a room. */
-function setClassroom(on) {
-  document.body.classList.toggle("classroom", on);
-  $("classroom").setAttribute("aria-pressed", String(on));
-  if (on && !document.fullscreenElement) document.documentElement.requestFullscreen?.().catch(() => {});
-  if (!on && document.fullscreenElement) document.exitFullscreen?.().catch(() => {});
-  live.refresh();
-}
-$("classroom").addEventListener("click", () => setClassroom(!document.body.classList.contains("classroom")));
-document.addEventListener("fullscreenchange", () => {
-  if (!document.fullscreenElement && document.body.classList.contains("classroom")) setClassroom(false);
-});
+// Classroom mode (site.js): the stage full screen, large boxes and text for the back of a room.
+classroomMode($("classroom"), () => live.refresh());
 
 // Presenter shortcuts; ignored while typing in a field or using a control that takes keys.
 document.addEventListener("keydown", (e) => {

@@ -65,3 +65,19 @@ export function showDownload(strings, { loaded, total }) {
   const mb = (n) => strings.number(n / 1e6, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   document.getElementById("progress-text").textContent = strings.t("live.progress", { loaded: mb(loaded), total: total ? mb(total) : "?" });
 }
+
+/** Classroom mode, toggled by `button` (and left with full screen): the page's stage full screen
+ *  where allowed, and large boxes and text (the body's `classroom` class) for the back of a room;
+ *  `changed` redraws. */
+export function classroomMode(button, changed) {
+  const on = () => document.body.classList.contains("classroom");
+  const set = (value) => {
+    document.body.classList.toggle("classroom", value);
+    button.setAttribute("aria-pressed", String(value));
+    if (value && !document.fullscreenElement) document.documentElement.requestFullscreen?.().catch(() => {});
+    if (!value && document.fullscreenElement) document.exitFullscreen?.().catch(() => {});
+    changed();
+  };
+  button.addEventListener("click", () => set(!on()));
+  document.addEventListener("fullscreenchange", () => { if (!document.fullscreenElement && on()) set(false); });
+}

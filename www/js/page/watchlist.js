@@ -6,7 +6,7 @@
 // The camera, the worker, the frame loop and fail-closed painting are the LiveView's (live-view.js),
 // shared with the live page. Fail closed as the live page does: in protect mode the canvas only ever receives covered pixels,
 // or the blurred stand-in; no box or label is drawn over the picture.
-import { countRequests, registerOffline, showDownload } from "./site.js";
+import { classroomMode, countRequests, registerOffline, showDownload } from "./site.js";
 import { CameraError, cameraMessage } from "./camera.js";
 import { unpackFaces } from "./overlay.js";
 import { missingFeature } from "./live-core.js";
@@ -336,24 +336,14 @@ function refresh() {
   showCounts();
 }
 
-function setClassroom(on) {
-  document.body.classList.toggle("classroom", on);
-  $("classroom").setAttribute("aria-pressed", String(on));
-  if (on && !document.fullscreenElement) document.documentElement.requestFullscreen?.().catch(() => {});
-  if (!on && document.fullscreenElement) document.exitFullscreen?.().catch(() => {});
-  live.refresh();
-}
-
+// Classroom mode (site.js): the stage full screen, large boxes and text for the back of a room.
+classroomMode($("classroom"), () => live.refresh());
 $("start").addEventListener("click", startCamera);
 $("stop").addEventListener("click", () => { stopEverything(); live.clear(); });
 $("view-photo").addEventListener("change", (e) => { const f = e.target.files?.[0]; if (f) showStill(f); });
 $("protect").addEventListener("change", () => {
   live.guard();
   live.refresh();
-});
-$("classroom").addEventListener("click", () => setClassroom(!document.body.classList.contains("classroom")));
-document.addEventListener("fullscreenchange", () => {
-  if (!document.fullscreenElement && document.body.classList.contains("classroom")) setClassroom(false);
 });
 $("agreed").addEventListener("change", updateEnrol);
 $("enrol").addEventListener("click", enrolInView);
