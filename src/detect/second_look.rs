@@ -13,9 +13,9 @@
 //! face that steps in, or a cut to a new shot, is looked for in the next frame, not up to four
 //! frames later. When another edge has changed too, its band is searched at three-quarter resolution
 //! (a glance, [`GLANCE_QUARTERS`]); when two or more have changed by something face-sized (a cut, a
-//! camera turning), the whole frame is, at three-quarter resolution. On a slow page a shot of a few camera frames may be processed only once:
-//! taking the edges in turn, or two a frame, a face half out at an edge not searched in that frame
-//! was never looked for (Firefox showed one).
+//! camera turning), the whole frame is, at three-quarter resolution. On a slow page a shot of a few
+//! camera frames may be processed only once: taking the edges in turn, or two a frame, a face half
+//! out at an edge not searched in that frame was never looked for (Firefox showed one).
 //!
 //! A face lost near an edge is looked for at once: while the tracker holds a face that was missed
 //! last frame, the band along the edge nearest it is searched too, whoever's turn it is
@@ -222,9 +222,9 @@ impl Change {
         self.cells >= CHANGED_CELLS
     }
 
-    /// Something as large as a face a glance can find has changed: cells over two
-    /// columns and two rows at least. A line of cells is not (a caption, a clock, a test clip's
-    /// frame-index barcode, changing every frame).
+    /// Something as large as a face a glance can find has changed: cells over two columns and two
+    /// rows at least. A line of cells is not (a caption, a clock, a test clip's frame-index barcode,
+    /// changing every frame).
     fn large(self) -> bool {
         self.any() && self.across >= 2 && self.down >= 2
     }
