@@ -47,6 +47,13 @@ build() {
   RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
     cargo build --profile web --lib --target wasm32-unknown-unknown --target-dir target/relaxed
   wasm_package target/relaxed/wasm32-unknown-unknown/web/unseen.wasm www/pkg-relaxed
+  # The two builds differ only in the kernels' instructions, so their JavaScript bindings are the
+  # same: the workers import www/pkg/unseen.js with their own modules and give it either module.
+  if [ -f www/pkg-relaxed/unseen.js ]; then
+    cmp -s www/pkg/unseen.js www/pkg-relaxed/unseen.js ||
+      die "the two WebAssembly builds have different JavaScript bindings; www/js/worker/unseen-wasm.js gives www/pkg/unseen.js either module"
+    rm -f www/pkg-relaxed/unseen.js www/pkg-relaxed/unseen.d.ts www/pkg-relaxed/unseen_bg.wasm.d.ts
+  fi
   mkdir -p www/models www/demo
   cp models/LICENSE-blazeface.txt models/LICENSE-retinaface.txt www/models/
   # The built-in demo picture: NASA's astronaut portrait (public domain), from the test photos.

@@ -29,7 +29,8 @@ test("after one visit the site works offline, and nothing is requested after loa
       assert.ok(cached.urls.includes(f), `${f} is cached`);
     }
     // Chromium runs relaxed SIMD: the plain build is never fetched.
-    assert.ok(!cached.urls.some((u) => u.startsWith("/pkg/")), "only the wasm build the workers use is cached");
+    assert.ok(!cached.urls.includes("/pkg/unseen_bg.wasm"), "only the wasm build the workers use is cached");
+    assert.ok(cached.urls.includes("/pkg/unseen.js"), "the bindings both builds share are cached");
     // The photo page's second detector is not part of a first visit.
     assert.ok(!cached.urls.includes("/models/retinaface_mnet025.onnx"), "the small-face detector waits for a photo");
 

@@ -252,5 +252,6 @@ translated.then(() => {
   for (const id of ["start", "retry", "demo", "steps-demo"]) $(id).disabled = true;
   $("photo").disabled = true;
 });
-registerOffline(document.getElementById("update"));
+// Not while the detector the visitor asked for downloads.
+registerOffline(document.getElementById("update"), () => live.settled());
 countRequests(document.getElementById("requests"), [live.bridge], translated);

@@ -74,6 +74,11 @@ export class LiveView {
     return this.loading;
   }
 
+  /** Resolves once no load is under way, whatever its outcome. */
+  settled() {
+    return (this.loading ?? Promise.resolve()).catch(() => {});
+  }
+
   /** Forget what is loaded (the model was changed): the next frame loads again. */
   reload() {
     this.loaded = null;

@@ -9,15 +9,20 @@ export function workersFor(cores, touch = false) {
   return Math.max(1, Math.min(touch ? 2 : 4, n));
 }
 
-/** Register the service worker; when a new version is waiting, show `banner` with a reload button. */
-export function registerOffline(banner) {
+/** Register the service worker once the page is loaded and `idle()` has settled; when a new version
+ *  is waiting, show `banner` with a reload button. */
+export function registerOffline(banner, idle = () => Promise.resolve()) {
   if (!("serviceWorker" in navigator)) return;
   const offer = (worker) => {
     if (!worker || !navigator.serviceWorker.controller) return; // the first install needs no reload
     banner.hidden = false;
     banner.querySelector("button").onclick = () => worker.postMessage("skip-waiting");
   };
-  navigator.serviceWorker.register("sw.js").then((registration) => {
+  // The first install downloads the whole site (about 1.9 MB) beside what the visitor is waiting for,
+  // which the page cannot yet take from it, and the wasm compiled about twice as slowly beside it. So
+  // the service worker is registered once the page has loaded and `idle()` has settled.
+  const loaded = document.readyState === "complete" ? Promise.resolve() : new Promise((ok) => addEventListener("load", ok, { once: true }));
+  loaded.then(() => idle()).catch(() => {}).then(() => navigator.serviceWorker.register("sw.js")).then((registration) => {
     offer(registration.waiting);
     registration.addEventListener("updatefound", () => {
       const worker = registration.installing;

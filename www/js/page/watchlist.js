@@ -363,5 +363,6 @@ translated.then(() => {
   for (const id of ["start", "view-photo", "enrol", "enrol-photo"]) $(id).disabled = true;
 });
 refresh();
-registerOffline($("update"));
+// Not while the detector the visitor asked for downloads.
+registerOffline($("update"), () => live.settled());
 countRequests($("requests"), [live.bridge], translated);

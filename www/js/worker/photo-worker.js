@@ -5,6 +5,9 @@
 import { loadWasm } from "./unseen-wasm.js";
 import { download } from "./download.js";
 import { serveOps } from "./serve-ops.js";
+// The modules those import, named here too so that all are fetched at once (see tests/pages/module-graph.test.mjs).
+import "../shared/protocol.js";
+import "../../pkg/unseen.js";
 
 /** The wasm package's exports, once the first load has brought them. */
 let FaceDetector, Photo, metadataOf, redact;

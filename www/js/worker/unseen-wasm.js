@@ -1,7 +1,10 @@
 // The wasm package for this browser, for the workers (the only JavaScript that touches it): the build
 // with relaxed SIMD, whose kernels use fused multiply-add, where the browser runs it; else the plain
 // SIMD build. The service worker (sw.js) asks the same question with the same probe, so it caches
-// the one build that is used.
+// the one build that is used. Both builds have the same JavaScript bindings (build.sh checks), so
+// the bindings are imported here with the worker's other modules, and the module is fetched and
+// compiled from the first call.
+import * as bindings from "../../pkg/unseen.js";
 import { checkLayout } from "../shared/protocol.js";
 
 // (module (func (result v128) f32.const 0 f32x4.splat f32.const 0 f32x4.splat f32.const 0 f32x4.splat
@@ -16,10 +19,24 @@ let loading = null;
  *  first messages are lost). A package whose face layout is not protocol.js's (a cache mixing two
  *  versions of the site) is refused with one sentence. */
 export function loadWasm() {
-  loading ??= import(relaxedSimd ? "../../pkg-relaxed/unseen.js" : "../../pkg/unseen.js").then(async (m) => {
-    const instance = await m.default();
-    checkLayout(m.faceLength());
-    return { ...m, instance };
+  const url = new URL(relaxedSimd ? "../../pkg-relaxed/unseen_bg.wasm" : "../../pkg/unseen_bg.wasm", import.meta.url);
+  loading ??= compile(url).then(async (module) => {
+    const instance = await bindings.default({ module_or_path: module });
+    checkLayout(bindings.faceLength());
+    return { ...bindings, instance };
   });
   return loading;
+}
+
+/** The wasm at `url`, compiled as it downloads; from its bytes when the server does not call it
+ *  application/wasm, which streaming compilation requires. */
+async function compile(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`the face detector's code could not be downloaded (HTTP ${response.status})`);
+  try {
+    return await WebAssembly.compileStreaming(response.clone());
+  } catch (e) {
+    if (response.headers.get("Content-Type") === "application/wasm") throw e;
+    return WebAssembly.compile(await response.arrayBuffer());
+  }
 }

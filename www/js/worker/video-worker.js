@@ -5,6 +5,9 @@
 import { loadWasm } from "./unseen-wasm.js";
 import { download } from "./download.js";
 import { serveOps } from "./serve-ops.js";
+// The modules those import, named here too so that all are fetched at once (see tests/pages/module-graph.test.mjs).
+import "../shared/protocol.js";
+import "../../pkg/unseen.js";
 
 const FULL_RANGE = new URL("../../models/face_detection_back_256x256.onnx", import.meta.url);
 const RETINAFACE = new URL("../../models/retinaface_mnet025.onnx", import.meta.url);

@@ -5,6 +5,9 @@ import { ops as live, liveSession, pixels, processPixels, protectNotReady, wasmE
 import { download } from "./download.js";
 import { serveOps } from "./serve-ops.js";
 import { FACE_LEN } from "../shared/protocol.js";
+// The modules those import, named here too so that all are fetched at once (see tests/pages/module-graph.test.mjs).
+import "./unseen-wasm.js";
+import "../../pkg/unseen.js";
 
 /** dlib's face recognition network with float16 weights: fetched when this page first asks for it,
  *  and cached for offline use by the service worker from then on. */

@@ -2,5 +2,10 @@
 // session's operations (live-ops.js), one message at a time; every reply names the request it answers.
 import { ops } from "./live-ops.js";
 import { serveOps } from "./serve-ops.js";
+// The modules those import, named here too so that all are fetched at once (see tests/pages/module-graph.test.mjs).
+import "./unseen-wasm.js";
+import "./download.js";
+import "../shared/protocol.js";
+import "../../pkg/unseen.js";
 
 serveOps(ops, (args) => args?.bitmap?.close?.());
