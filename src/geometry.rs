@@ -7,6 +7,11 @@
 /// further than this share of the frame's width (across) or height (down).
 pub const NEAR_EDGE_SHARE: f32 = 0.15;
 
+/// How fast a face may cross the frame, in its own box sizes a second, for [`Rect::ways_in`]: 6, a
+/// face 100 pixels wide crossing a 640-pixel frame in about a second (the leak clip's face entering
+/// at the right edge moves about 4 box sizes a second).
+pub const FACE_SPEED: f32 = 6.0;
+
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Point {
     pub x: f32,
@@ -111,6 +116,25 @@ impl Rect {
             self.h.min(NEAR_EDGE_SHARE * height as f32),
         );
         self.past_edges_within(width, height, near)
+    }
+
+    /// Where a face first found at this box `seconds` after a frame was taken may have been in that
+    /// frame, had it come in from the frame's edge meanwhile: [`Rect::reaching_edges`], and a band
+    /// from the box out past each edge it could have reached in that time at [`FACE_SPEED`] box
+    /// sizes a second, however far (a slow device looks seldom; which edge it came from is not
+    /// known). Bands, not their bounding box: the corners between them stay in view.
+    pub fn ways_in(&self, width: u32, height: u32, seconds: f32) -> impl Iterator<Item = Rect> {
+        let (w, h) = (width as f32, height as f32);
+        let reach = FACE_SPEED * seconds.max(0.0);
+        let (across, down) = (reach * self.w, reach * self.h);
+        let r = *self;
+        let bands = [
+            (r.x <= across).then(|| r.union(&Rect::new(-r.w, r.y, r.w, r.h))),
+            (w - r.right() <= across).then(|| r.union(&Rect::new(w, r.y, r.w, r.h))),
+            (r.y <= down).then(|| r.union(&Rect::new(r.x, -r.h, r.w, r.h))),
+            (h - r.bottom() <= down).then(|| r.union(&Rect::new(r.x, h, r.w, r.h))),
+        ];
+        std::iter::once(self.reaching_edges(width, height)).chain(bands.into_iter().flatten())
     }
 
     /// [`Rect::past_edges`] with the margins in pixels, across (`mx`) and down (`my`).
@@ -309,6 +333,31 @@ mod tests {
             let visible = Rect::new(earlier.x, earlier.y, 640.0 - earlier.x, earlier.h);
             let r = right.reaching_edges(640, 480);
             assert!(r.x <= visible.x && r.right() >= visible.right(), "{shift}");
+        }
+        // Found 130 px in from the right edge, more than a box size: within a frame's time (33 ms)
+        // it reaches no edge, as before; 250 ms earlier (a page processing 4 frames a second) it
+        // could have come in from the right (6 box sizes a second × 0.25 s = 150 px), not from the
+        // left, the top or the bottom, 410 and 190 px away; 400 ms earlier (240 px) from the top
+        // and the bottom too: a band to each, not the corners between.
+        let inside = Rect::new(410.0, 190.0, 100.0, 100.0);
+        let ways = |r: Rect, s: f32| r.ways_in(640, 480, s).collect::<Vec<_>>();
+        assert_eq!(ways(inside, 0.033), [inside]);
+        assert_eq!(
+            ways(inside, 0.25),
+            [inside, Rect::new(410.0, 190.0, 330.0, 100.0)]
+        );
+        assert_eq!(
+            ways(inside, 0.4),
+            [
+                inside,
+                Rect::new(410.0, 190.0, 330.0, 100.0),
+                Rect::new(410.0, -100.0, 100.0, 390.0),
+                Rect::new(410.0, 190.0, 100.0, 390.0),
+            ]
+        );
+        // Never less than `reaching_edges`, whatever the time (a negative one counts as none).
+        for seconds in [-1.0, 0.0, 0.1] {
+            assert_eq!(ways(right, seconds)[0], right.reaching_edges(640, 480));
         }
     }
 

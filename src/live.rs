@@ -275,16 +275,20 @@ impl LivePipeline {
             self.drop_held();
         }
         // A face found anew may be in the frames held back, further out towards the edge it came in
-        // from, less of it in view, or missed there: cover it in each of them, stretched out to the
-        // edge it is near.
-        let later: Vec<Rect> = tracked
+        // from, less of it in view, or missed there: cover it in each of them, stretched out to each
+        // edge it is near or could have come from since that frame was taken (on a slow device,
+        // from well across the frame).
+        let new_faces: Vec<Rect> = tracked
             .found
             .iter()
             .filter(|f| f.run as usize <= hold_back)
-            .map(|f| f.rect.reaching_edges(width, height))
+            .map(|f| f.rect)
             .collect();
         for held in &mut self.held {
-            held.later.extend(&later);
+            let seconds = ((now_ms - held.taken_ms) / 1000.0) as f32;
+            for r in &new_faces {
+                held.later.extend(r.ways_in(width, height, seconds));
+            }
             // A face seen before this frame was taken and again now passed between the two boxes
             // meanwhile: a miss in this frame (motion blur, a turn of the head) leaves it covered.
             held.later.extend(tracked.found.iter().filter_map(|f| {

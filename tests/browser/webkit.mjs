@@ -61,11 +61,17 @@ export async function startWebKit({ mounts = {} } = {}) {
   const driverProcess = spawn(DRIVER, [`--port=${port}`], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DISPLAY: display } });
   for (const out of [driverProcess.stdout, driverProcess.stderr]) out.on("data", (d) => { log = (log + d).slice(-4000); });
   await sleep(800);
+  // 2D canvases drawn on the CPU (the WebKitSettings property enable-2d-canvas-acceleration): under
+  // Xvfb WebKitGTK 2.50 draws accelerated canvases with Skia on Mesa's software OpenGL, and there
+  // reading one back (a canvas's captureStream, drawImage of a GPU image into a canvas) now and then
+  // hit a release assertion in Skia's readPixels and killed the web process: SIGILL in about one
+  // test run in three, at the same instruction in every core dump (2026-12-03). iPhones' WebKit
+  // draws with Core Graphics, not Skia.
   let driver;
   try {
     driver = await new Builder().usingServer(`http://127.0.0.1:${port}`).withCapabilities({
       browserName: "MiniBrowser",
-      "webkitgtk:browserOptions": { binary: MINIBROWSER, args: ["--automation", "--enable-media-stream=true", "--enable-mock-capture-devices=true"] },
+      "webkitgtk:browserOptions": { binary: MINIBROWSER, args: ["--automation", "--enable-media-stream=true", "--enable-mock-capture-devices=true", "--enable-2d-canvas-acceleration=false"] },
     }).build();
   } catch (e) {
     driverProcess.kill(); xvfb.kill(); server.close();

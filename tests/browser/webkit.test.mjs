@@ -15,13 +15,6 @@ import { EDGES_CLIP, MOTION_CLIP, assertEdgeClip, assertMotionClip, clipPlayedTw
 
 const GENERATED = join(ROOT, "tests/data/generated");
 
-// The two tests that play a clip through the canvas camera (clip-camera.mjs) with the leak probe
-// reading every paint: WebKitGTK 2.50's web process dies in them in about one run in three on this
-// machine (SIGILL in libwebkit2gtk, a WebKit assertion reached from script; twice in a row in one
-// run of three on 2026-12-02), so `./build.sh test` leaves them out until that is found.
-// UNSEEN_WEBKIT_CLIP=1 runs them.
-const CLIP_CAMERA = process.env.UNSEEN_WEBKIT_CLIP === "1" ? {} : { skip: "WebKitGTK's web process dies in about a third of canvas-camera runs (UNSEEN_WEBKIT_CLIP=1 runs this)" };
-
 test("WebKit: the demo picture and the camera", { timeout: 240_000 }, () => oneCrashAllowed(async (startWebKit) => {
   const wk = await startWebKit();
   try {
@@ -105,7 +98,7 @@ test("WebKit: the watchlist page recognises an enrolled face and not another", {
 // Protect mode over the adversarial edge clip (tests/common/edges.rs), played by a canvas camera
 // (clip-camera.mjs): the same probe and the same rule as in Chromium (leak.test.mjs), every face at
 // least half in view covered in every painted frame, with the live page's default model.
-test("WebKit: protect mode over the adversarial edge clip leaves no face uncovered", { timeout: 360_000, ...CLIP_CAMERA }, () => oneCrashAllowed((startWebKit) =>
+test("WebKit: protect mode over the adversarial edge clip leaves no face uncovered", { timeout: 360_000 }, () => oneCrashAllowed((startWebKit) =>
   withClipCamera(startWebKit, EDGES_CLIP, async (wk, install) => {
     await wk.open("index.html");
     await wk.run(install);
@@ -122,7 +115,7 @@ test("WebKit: protect mode over the adversarial edge clip leaves no face uncover
 // and no block of any face may show, as in Chromium and Firefox. WebKit's slower page processes about
 // 10 frames a second here; the cameraman stepping in at the right edge at 16 px a camera frame once
 // showed, before changed edges were searched first (second_look.rs).
-test("WebKit: <unseen-camera> in protect mode paints no face uncovered", { timeout: 360_000, ...CLIP_CAMERA }, () => oneCrashAllowed((startWebKit) =>
+test("WebKit: <unseen-camera> in protect mode paints no face uncovered", { timeout: 360_000 }, () => oneCrashAllowed((startWebKit) =>
   withClipCamera(startWebKit, MOTION_CLIP, async (wk, install) => {
     await wk.open("embed.html", "return !!document.querySelector('unseen-camera')?.shadowRoot?.querySelector('.start')");
     await wk.run(install);

@@ -57,22 +57,12 @@ pub fn outcome(model: &[u8], frame: impl Fn(u32) -> Shot, frames: u32, run: Run)
     let Run {
         passes,
         step,
-        hold_back,
-        min_in_view,
-        second_look,
         uneven,
+        ..
     } = run;
-    let detector = Detector::new(model).expect("model loads");
-    let mut live = LivePipeline::new(detector, DetectOptions::default()).expect("options");
-    if second_look {
-        live.set_second_look(unseen::models::RETINAFACE)
-            .expect("RetinaFace loads");
-    }
-    let mut taken = std::collections::VecDeque::new();
-    let mut out = Outcome::default();
     let mut seed = 0x9e37_79b9_u32 ^ uneven.unwrap_or(0).wrapping_mul(0x85eb_ca6b);
     let mut n = 0;
-    while n < passes * frames {
+    let taken = std::iter::from_fn(|| {
         let at = n;
         n += if uneven.is_some() {
             seed ^= seed << 13;
@@ -82,6 +72,36 @@ pub fn outcome(model: &[u8], frame: impl Fn(u32) -> Shot, frames: u32, run: Run)
         } else {
             step.max(1)
         };
+        (at < passes * frames).then_some(at)
+    });
+    outcome_of(model, frame, frames, taken, run)
+}
+
+/// [`outcome`] with the camera frames the page processes given one by one (counted on across
+/// passes: `frames + 2` is the clip's frame 2 on its second pass), at 30 frames a second; `run`'s
+/// passes, step and unevenness are not used.
+pub fn outcome_of(
+    model: &[u8],
+    frame: impl Fn(u32) -> Shot,
+    frames: u32,
+    taken_frames: impl IntoIterator<Item = u32>,
+    run: Run,
+) -> Outcome {
+    let Run {
+        hold_back,
+        min_in_view,
+        second_look,
+        ..
+    } = run;
+    let detector = Detector::new(model).expect("model loads");
+    let mut live = LivePipeline::new(detector, DetectOptions::default()).expect("options");
+    if second_look {
+        live.set_second_look(unseen::models::RETINAFACE)
+            .expect("RetinaFace loads");
+    }
+    let mut taken = std::collections::VecDeque::new();
+    let mut out = Outcome::default();
+    for at in taken_frames {
         let shot = frame(at % frames);
         let mut shown = shot.img.rgba.clone();
         live.process(
