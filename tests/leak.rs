@@ -110,7 +110,7 @@ fn full_range_protect_mode_leaks_no_face() {
 /// box sizes in from the edge. Reaching only one box size back to the edge, the cover missed the
 /// frames held back before: 46 showed 4 blocks of that face, 47 (in a run a frame later) 40 and 48
 /// 88. A face first found is now stretched in the frames held back to every edge it could have
-/// walked in from since each was taken (`Rect::reaching_edges_after`). The page's frame numbers,
+/// walked in from since each was taken (`Rect::ways_in`). The page's frame numbers,
 /// then other timings about as slow, with no block of any face shown.
 #[test]
 fn a_slow_page_covers_a_face_that_walked_in_between_its_looks() {
