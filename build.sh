@@ -39,7 +39,7 @@ build() {
   cargo build --release
   # Two builds of the module: plain SIMD (every browser we target), and with relaxed SIMD, whose
   # fused multiply-add the kernels use (about a third faster where it runs); the page picks by
-  # feature detection (www/js/worker/unseen-wasm.js) and the service worker caches only the one it picks.
+  # feature detection (www/js/shared/wasm-build.js) and the service worker caches only the one it picks.
   say "building the WebAssembly module (+simd128)"
   cargo build --profile web --lib --target wasm32-unknown-unknown
   wasm_package target/wasm32-unknown-unknown/web/unseen.wasm www/pkg

@@ -6,7 +6,7 @@
 // install: each is kept the first time it is used (online), and from then on comes from the cache.
 importScripts("precache.js");
 const { version, files: all, lazy = [] } = self.UNSEEN_PRECACHE;
-// The same probe as js/worker/unseen-wasm.js: only the wasm build the workers will load is cached.
+// The same probe as js/shared/wasm-build.js: only the wasm build the workers will load is cached.
 const RELAXED_SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 28, 1, 26, 0,
   67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 253, 133, 2, 11]);
 const unused = WebAssembly.validate(RELAXED_SIMD_PROBE) ? "pkg/unseen_bg.wasm" : "pkg-relaxed/unseen_bg.wasm";

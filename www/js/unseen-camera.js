@@ -7,6 +7,8 @@ import "./page/unseen-camera.js";
 import "./page/camera.js";
 import "./page/overlay.js";
 import "./shared/protocol.js";
+import "./shared/download.js";
+import "./shared/wasm-build.js";
 import "./page/live-core.js";
 import "./page/live-view.js";
 import "./page/bridge.js";

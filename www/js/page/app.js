@@ -4,7 +4,7 @@
 import { classroomMode, countRequests, registerOffline, showDownload } from "./site.js";
 import { CameraError, cameraMessage } from "./camera.js";
 import { drawCandidates, drawFaces, drawStep, unpackFaces } from "./overlay.js";
-import { missingFeature } from "./live-core.js";
+import { loadDetector, missingFeature } from "./live-core.js";
 import { LiveView } from "./live-view.js";
 import { LIVE_OPS } from "../shared/protocol.js";
 import { Strings, translatePage } from "./i18n.js";
@@ -52,7 +52,7 @@ async function loadModel(bridge) {
   const missing = missingFeature();
   if (missing) { await translated; throw new Error(tr(missing)); }
   $("loading").hidden = false;
-  return bridge.call(LIVE_OPS.load, settings(), { onprogress: (p) => showDownload(strings, p) }).then(({ inputSize }) => {
+  return loadDetector(bridge, settings(), { onprogress: (p) => showDownload(strings, p) }).then(({ inputSize }) => {
     inputCanvas.width = inputCanvas.height = inputSize;
     $("input-size").textContent = `${inputSize}×${inputSize}`;
   }).catch(async (e) => {

@@ -35,7 +35,13 @@ export class Bridge {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onprogress });
-      this.worker.postMessage({ id, op, args }, transfer);
+      try {
+        this.worker.postMessage({ id, op, args }, transfer);
+      } catch (e) {
+        // Something in `args` cannot go to a worker (a DataCloneError): this call fails, not the worker.
+        this.pending.delete(id);
+        reject(e);
+      }
     });
   }
 

@@ -2,7 +2,9 @@
 // the fully blurred frame shown whenever covered pixels are not ready (fail closed), and one frame's
 // trip to the worker with a watchdog that replaces a worker which stops answering.
 
-import { LIVE_OPS } from "../shared/protocol.js";
+import { LIVE_MODELS, LIVE_OPS } from "../shared/protocol.js";
+import { download } from "../shared/download.js";
+import { compileWasm } from "../shared/wasm-build.js";
 
 /** A frame taking longer than this means the worker hung: it is replaced. */
 export const WATCHDOG_MS = 3000;
@@ -34,6 +36,27 @@ export function missingFeature() {
   return null;
 }
 
+/** Load the live detector `args.model` in the worker behind `bridge` (LIVE_OPS.load's arguments).
+ *  The worker is started first; while it fetches its script and modules (a round trip each), the
+ *  page downloads and compiles the wasm and downloads the model, and then hands the worker both, so
+ *  the worker only instantiates. A browser that cannot send a compiled module to a worker sends the
+ *  model alone, and the worker compiles the wasm itself; so it does when the page's compile fails,
+ *  and then says why. `onprogress({ loaded, total })` follows the model's download. */
+export async function loadDetector(bridge, args, { onprogress = null } = {}) {
+  bridge.start();
+  const [module, bytes] = await Promise.all([
+    compileWasm().catch(() => null),
+    download(LIVE_MODELS[args.model] ?? LIVE_MODELS.short, onprogress),
+  ]);
+  const load = (extra) => bridge.call(LIVE_OPS.load, { ...args, ...extra }, { onprogress });
+  if (!module) return load({ bytes });
+  try {
+    return await load({ module, bytes });
+  } catch (e) {
+    if (e?.name === "DataCloneError") return load({ bytes });
+    throw e;
+  }
+}
 
 /** Paint a strongly blurred copy of `source` (a video or an ImageBitmap) on `canvas`: safe to show,
  *  and shows that something is there. With no source, a dark frame. */

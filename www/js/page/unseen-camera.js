@@ -25,7 +25,7 @@
 // served from the same site as the page (a worker cannot start from another origin): copy www/.
 import { CameraError, cameraMessage } from "./camera.js";
 import { drawFaces, unpackFaces } from "./overlay.js";
-import { missingFeature } from "./live-core.js";
+import { loadDetector, missingFeature } from "./live-core.js";
 import { LiveView } from "./live-view.js";
 import { LIVE_DEFAULTS, LIVE_OPS } from "../shared/protocol.js";
 import { Strings, chooseLanguage, loadStrings } from "./i18n.js";
@@ -71,7 +71,7 @@ class UnseenCamera extends HTMLElement {
       want: () => this.settings.model,
       load: async (bridge) => {
         // The load does not wait for the element's language; only its messages do.
-        const loading = bridge.call(LIVE_OPS.load, this.settings).then(() => null, (e) => e);
+        const loading = loadDetector(bridge, this.settings).then(() => null, (e) => e);
         const strings = await this.translated;
         this.say(strings.t("embed.loading"));
         const failed = await loading;

@@ -9,7 +9,7 @@
 import { classroomMode, countRequests, registerOffline, showDownload } from "./site.js";
 import { CameraError, cameraMessage } from "./camera.js";
 import { unpackFaces } from "./overlay.js";
-import { missingFeature } from "./live-core.js";
+import { loadDetector, missingFeature } from "./live-core.js";
 import { LiveView } from "./live-view.js";
 import { LIVE_DEFAULTS, LIVE_OPS } from "../shared/protocol.js";
 import { Strings, translatePage } from "./i18n.js";
@@ -42,7 +42,7 @@ async function loadModels(bridge) {
   if (missing) { await translated; throw new Error(tr(missing)); }
   $("loading").hidden = false;
   const progress = (p) => showDownload(strings, p);
-  return bridge.call(LIVE_OPS.load, { ...LIVE_DEFAULTS, model: "full" }, { onprogress: progress })
+  return loadDetector(bridge, { ...LIVE_DEFAULTS, model: "full" }, { onprogress: progress })
     .then(() => bridge.call("loadFaceprints", {}, { onprogress: progress }))
     .catch(async (e) => { await translated; throw new Error(tr("watch.error.load", { reason: e.message })); })
     .finally(() => { $("loading").hidden = true; });

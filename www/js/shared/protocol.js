@@ -13,9 +13,16 @@ export const LIVE_DEFAULTS = Object.freeze({ threshold: 0.6, overlap: 0.3, style
 /** The photo page's starting settings. */
 export const PHOTO_DEFAULTS = Object.freeze({ threshold: 0.75, style: "solid", shape: "ellipse", maskScale: 1.3 });
 
+/** The live views' detectors, by the name a load asks for. */
+export const LIVE_MODELS = Object.freeze({
+  short: new URL("../../models/face_detection_front_128x128.onnx", import.meta.url),
+  full: new URL("../../models/face_detection_back_256x256.onnx", import.meta.url),
+});
+
 /** The requests a live worker (worker/worker.js, worker/watchlist-worker.js) answers, by name. */
 export const LIVE_OPS = Object.freeze({
-  /** Load a detector: { model, threshold, overlap, style, shape, maskScale } → { inputSize }. */
+  /** Load a detector: { model, threshold, overlap, style, shape, maskScale } → { inputSize }; the
+   *  page may send the wasm compiled (`module`) and the model's `bytes`, else the worker fetches them. */
   load: "load",
   /** Change the settings of the loaded detector. */
   options: "options",

@@ -2,17 +2,14 @@
 // page's (watchlist-worker.js): the live session (detector, tracker, cover options), frames taken as
 // ImageBitmaps and returned as pixels — covered when asked — with the faces found.
 import { loadWasm } from "./unseen-wasm.js";
-import { download } from "./download.js";
+import { download } from "../shared/download.js";
+import { LIVE_MODELS } from "../shared/protocol.js";
 
 /** The wasm package's exports, once the first load has brought it. */
 let LiveSession;
 /** The wasm package's other exports (the watchlist worker's faceprint network). */
 export let wasmExports = null;
 
-const MODELS = {
-  short: new URL("../../models/face_detection_front_128x128.onnx", import.meta.url),
-  full: new URL("../../models/face_detection_back_256x256.onnx", import.meta.url),
-};
 /** Protect mode's second detector (the photo page's), for faces cut by the frame's edge: fetched the
  *  first time protect is on, and cached by the service worker from then on. */
 const SECOND_LOOK = new URL("../../models/retinaface_mnet025.onnx", import.meta.url);
@@ -28,12 +25,13 @@ let canvas = null;
 let ctx = null;
 
 export const ops = {
-  async load({ model, threshold, overlap, style, shape, maskScale }, id) {
+  async load({ model, threshold, overlap, style, shape, maskScale, module = null, bytes: given = null }, id) {
     let wasm;
-    // The model downloads while the wasm compiles.
-    const downloading = download(MODELS[model] ?? MODELS.short, (progress) => postMessage({ id, progress }));
+    // The model downloads while the wasm compiles, unless the page brought both (live-core.js).
+    const downloading = given instanceof Uint8Array ? Promise.resolve(given)
+      : download(LIVE_MODELS[model] ?? LIVE_MODELS.short, (progress) => postMessage({ id, progress }));
     downloading.catch(() => {});
-    wasmExports = await loadWasm();
+    wasmExports = await loadWasm(module);
     ({ LiveSession, instance: wasm } = wasmExports);
     // For the bench's long run: how much memory the wasm instance holds.
     self.wasmMemoryBytes = () => wasm.memory.buffer.byteLength;
@@ -43,6 +41,7 @@ export const ops = {
     session = new LiveSession(bytes, threshold, overlap);
     session.setCover(style, shape, maskScale);
     if (secondLookBytes) session.setSecondLook(secondLookBytes);
+    await warmUp();
     return { inputSize: session.inputSize };
   },
   options({ threshold, overlap, style, shape, maskScale }) {
@@ -80,6 +79,16 @@ export function protectNotReady(protect, bitmap) {
     secondLookBytes = b;
   }).catch((e) => { secondLookError = e; }).finally(() => { secondLookLoading = null; });
   return { waiting: true, faces: new Float32Array(0), covered: new Float32Array(0), inferenceMs: 0 };
+}
+
+/** One blank camera-sized frame through the frame canvas and the session, then forgotten. The first
+ *  frame through a fresh session pays for the wasm's first calls, the canvas and its buffers' first
+ *  allocation (in Chromium about 60 ms beyond the usual 10); this way the load pays, while the
+ *  camera is still opening. */
+async function warmUp() {
+  const { rgba, width, height } = pixels(await createImageBitmap(new ImageData(640, 480)));
+  session.process(rgba, width, height, 0, false, 0);
+  session.reset();
 }
 
 /** The live session, once loaded. */

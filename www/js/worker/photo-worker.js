@@ -3,10 +3,11 @@
 // draws covers on previews, and saves covered copies, then reads the saved bytes back to check them.
 // Full-size pixels live here only while one photo is worked on; previews are kept by key.
 import { loadWasm } from "./unseen-wasm.js";
-import { download } from "./download.js";
+import { download } from "../shared/download.js";
 import { serveOps } from "./serve-ops.js";
 // The modules those import, named here too so that all are fetched at once (see tests/pages/module-graph.test.mjs).
 import "../shared/protocol.js";
+import "../shared/wasm-build.js";
 import "../../pkg/unseen.js";
 
 /** The wasm package's exports, once the first load has brought them. */

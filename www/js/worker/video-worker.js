@@ -3,10 +3,11 @@
 // of every frame, linked into tracks) and covers frames from it (pass 2). Frames come and go as
 // RGBA, as stored in the file; only boxes stay.
 import { loadWasm } from "./unseen-wasm.js";
-import { download } from "./download.js";
+import { download } from "../shared/download.js";
 import { serveOps } from "./serve-ops.js";
 // The modules those import, named here too so that all are fetched at once (see tests/pages/module-graph.test.mjs).
 import "../shared/protocol.js";
+import "../shared/wasm-build.js";
 import "../../pkg/unseen.js";
 
 const FULL_RANGE = new URL("../../models/face_detection_back_256x256.onnx", import.meta.url);

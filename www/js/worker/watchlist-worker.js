@@ -2,11 +2,12 @@
 // mode's covers) and the faceprint network. It keeps no faceprint between messages: each frame's are
 // returned to the page, which alone holds the watchlist, in memory.
 import { ops as live, liveSession, pixels, processPixels, protectNotReady, wasmExports } from "./live-ops.js";
-import { download } from "./download.js";
+import { download } from "../shared/download.js";
 import { serveOps } from "./serve-ops.js";
 import { FACE_LEN } from "../shared/protocol.js";
 // The modules those import, named here too so that all are fetched at once (see tests/pages/module-graph.test.mjs).
 import "./unseen-wasm.js";
+import "../shared/wasm-build.js";
 import "../../pkg/unseen.js";
 
 /** dlib's face recognition network with float16 weights: fetched when this page first asks for it,

@@ -4,7 +4,8 @@ import { ops } from "./live-ops.js";
 import { serveOps } from "./serve-ops.js";
 // The modules those import, named here too so that all are fetched at once (see tests/pages/module-graph.test.mjs).
 import "./unseen-wasm.js";
-import "./download.js";
+import "../shared/download.js";
+import "../shared/wasm-build.js";
 import "../shared/protocol.js";
 import "../../pkg/unseen.js";
 

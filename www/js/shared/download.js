@@ -1,4 +1,4 @@
-// Downloads a model file once per worker, reporting bytes loaded of the total as it goes.
+// Downloads a model file once per page or worker, reporting bytes loaded of the total as it goes.
 const cache = new Map();
 
 /** The bytes at `url`; `onprogress({loaded, total})` is called for each chunk. */
