@@ -5,7 +5,8 @@
 // detector (@mediapipe/face_detection, CPU inference; its own short-range model, and its sparse
 // full-range model rather than our 256 one): FaceDetection.send on a canvas, the whole detection.
 // The same build the site's workers pick (relaxed SIMD where the browser runs it).
-import { loadWasm, relaxedSimd } from "/js/worker/unseen-wasm.js";
+import { loadWasm } from "/js/worker/unseen-wasm.js";
+import { relaxedSimd } from "/js/shared/wasm-build.js";
 import * as ort from "/peers/ort/ort.wasm.min.mjs";
 
 const { Engine, FaceDetector, LiveSession, simdPeakWork, instance } = await loadWasm();
