@@ -1,10 +1,12 @@
 // The live page under the failures a long session meets, with protect on throughout and the leak probe
 // (leak-probe.mjs) watching every paint: the worker crashing, the worker hanging, the tab hidden and
 // shown, the screen rotated, the camera unplugged. After each, frames must flow again, and no paint may
-// show any part of a face.
+// show any part of a face. And the detector's load in a browser that cannot send a compiled wasm
+// module to a worker.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { start } from "./harness.mjs";
+import { join } from "node:path";
+import { start, ROOT } from "./harness.mjs";
 import { MOTION_CLIP, leakReport, startProtected } from "./leak-probe.mjs";
 
 test("live page: recovers from a crashed or hung worker, a hidden tab, a rotation and an unplugged camera", async () => {
@@ -105,5 +107,41 @@ test("live page: recovers from a crashed or hung worker, a hidden tab, a rotatio
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();
+  }
+});
+
+test("live page: the wasm is downloaded once and compiled in the page; where a compiled module cannot go to a worker, the worker compiles it", async () => {
+  for (const refuse of [false, true]) {
+    const b = await start({ camera: join(ROOT, "tests/data/generated/two-faces.y4m") });
+    // The page's and its worker's downloads of the wasm (the service worker's precache, which
+    // fetches it too once the detector is in, aside).
+    const wasm = [];
+    b.context.on("request", (r) => { if (r.url().endsWith("_bg.wasm") && !r.serviceWorker()) wasm.push(r.url()); });
+    try {
+      if (refuse) {
+        // A browser whose workers cannot take a WebAssembly.Module: postMessage throws, as structured
+        // cloning does with something it cannot copy.
+        await b.page.addInitScript(() => {
+          const send = Worker.prototype.postMessage;
+          Worker.prototype.postMessage = function (message, transfer) {
+            if (message?.args?.module instanceof WebAssembly.Module) throw new DOMException("cannot clone a WebAssembly.Module here", "DataCloneError");
+            return send.call(this, message, transfer);
+          };
+        });
+      }
+      await b.page.addInitScript(() => {
+        window.__faces = [];
+        document.addEventListener("unseen:frame", (e) => window.__faces.push(e.detail.faces.length));
+      });
+      await b.page.goto(`${b.origin}/index.html`);
+      await b.page.getByRole("button", { name: "Start camera" }).click();
+      await b.page.waitForFunction(() => window.__faces.some((n) => n === 2), null, { timeout: 60000 });
+      // Refused: the page's compiled module is dropped and the worker downloads and compiles its own.
+      assert.equal(wasm.length, refuse ? 2 : 1, `wasm downloads: ${wasm.join(", ")}`);
+      assert.equal(await b.page.isVisible("#message"), false, "no error is shown");
+      assert.deepEqual(b.errors, []);
+    } finally {
+      await b.close();
+    }
   }
 });
