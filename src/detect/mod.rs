@@ -13,6 +13,7 @@ pub mod second_look;
 
 use blazeface::{Anchor, BlazeFace, Candidate, Variant, NUM_KEYPOINTS};
 
+use crate::engine::kernels::F4;
 use crate::error::{Error, Result};
 use crate::frame::Frame;
 use crate::geometry::{Letterbox, Point, Rect};
@@ -215,36 +216,72 @@ pub fn letterbox_input(frame: Frame<'_>, size: usize, input: &mut Vec<f32>) -> L
     input.resize(size * size * 3, PAD_VALUE);
     let columns = area_taps(w, size, lb.scale, lb.pad_x);
     let rows = area_taps(h, size, lb.scale, lb.pad_y);
-    let src = frame.data();
-    // Pass 1: every source row shrunk to the model's width (only the columns with content).
-    let mut shrunk = vec![0.0f32; h * size * 3];
-    for (row, out) in src
-        .chunks_exact(w * 4)
-        .zip(shrunk.chunks_exact_mut(size * 3))
-    {
-        shrink_row::<3>(row, &columns, out);
-    }
-    // Pass 2: columns shrunk to the model's height, scaled to [-1, 1].
+    let mut shrunk = ShrunkRows::new(frame, &columns);
+    // One model row at a time: the source rows its tap covers, each shrunk to the model's width
+    // (RGBA, four floats a pixel), summed by weight, then scaled to [-1, 1] (RGB).
+    let mut acc = vec![0.0f32; size * 4];
     for (oy, tap) in rows.iter().enumerate() {
         let Some(tap) = tap else { continue };
-        for (ox, column) in columns.iter().enumerate() {
-            if column.is_none() {
-                continue;
+        acc.fill(0.0);
+        for (k, &weight) in tap.weights.iter().enumerate() {
+            let weight = F4::splat(weight);
+            for (a, s) in acc
+                .chunks_exact_mut(4)
+                .zip(shrunk.row(tap.start + k).chunks_exact(4))
+            {
+                F4::load(a).mul_add(F4::load(s), weight).store(a);
             }
-            let mut acc = [0.0f32; 3];
-            for (k, weight) in tap.weights.iter().enumerate() {
-                let p = ((tap.start + k) * size + ox) * 3;
-                acc[0] += shrunk[p] * weight;
-                acc[1] += shrunk[p + 1] * weight;
-                acc[2] += shrunk[p + 2] * weight;
-            }
-            let o = (oy * size + ox) * 3;
-            for c in 0..3 {
-                input[o + c] = acc[c] / 127.5 - 1.0;
+        }
+        let out = &mut input[oy * size * 3..(oy + 1) * size * 3];
+        for ((o, a), column) in out
+            .chunks_exact_mut(3)
+            .zip(acc.chunks_exact(4))
+            .zip(&columns)
+        {
+            if column.is_some() {
+                for (o, a) in o.iter_mut().zip(a) {
+                    *o = a / 127.5 - 1.0;
+                }
             }
         }
     }
     lb
+}
+
+/// The first pass of [`letterbox_input`]: source rows shrunk to the model's width, each computed
+/// once though neighbouring model rows share a source row (the two latest are kept; taps move down
+/// the frame), with no buffer the size of the frame.
+struct ShrunkRows<'a> {
+    frame: Frame<'a>,
+    columns: &'a [Option<Tap>],
+    /// The two latest rows: source row number and its shrunk pixels; the older is replaced next.
+    kept: [(usize, Vec<f32>); 2],
+    older: usize,
+}
+
+impl<'a> ShrunkRows<'a> {
+    fn new(frame: Frame<'a>, columns: &'a [Option<Tap>]) -> Self {
+        let row = || (usize::MAX, vec![0.0; columns.len() * 4]);
+        ShrunkRows {
+            frame,
+            columns,
+            kept: [row(), row()],
+            older: 0,
+        }
+    }
+
+    fn row(&mut self, y: usize) -> &[f32] {
+        if let Some(i) = self.kept.iter().position(|(k, _)| *k == y) {
+            return &self.kept[i].1;
+        }
+        let i = self.older;
+        self.older = 1 - i;
+        let w = self.frame.width() as usize * 4;
+        let (kept_y, out) = &mut self.kept[i];
+        *kept_y = y;
+        shrink_row(&self.frame.data()[y * w..(y + 1) * w], self.columns, out);
+        out
+    }
 }
 
 /// A copy of `frame` at most `max_side` pixels on its long side (the same pixels when it is already
@@ -281,7 +318,7 @@ pub fn resize_rgba(frame: Frame<'_>, width: u32, height: u32) -> Vec<u8> {
         acc.iter_mut().for_each(|v| *v = 0.0);
         for (k, row_weight) in row_tap.weights.iter().enumerate() {
             let y = row_tap.start + k;
-            shrink_row::<4>(&src[y * w * 4..(y + 1) * w * 4], &columns, &mut shrunk);
+            shrink_row(&src[y * w * 4..(y + 1) * w * 4], &columns, &mut shrunk);
             for (a, s) in acc.iter_mut().zip(&shrunk) {
                 *a += s * row_weight;
             }
@@ -293,20 +330,18 @@ pub fn resize_rgba(frame: Frame<'_>, width: u32, height: u32) -> Vec<u8> {
     out
 }
 
-/// One row of RGBA pixels shrunk (or stretched) along its length: each output pixel the weighted sum
-/// of the pixels its tap covers, its first `C` channels (3: RGB for the network, 4: RGBA); zeros
-/// where the tap is padding. The first pass of both [`letterbox_input`] and [`resize_rgba`].
-fn shrink_row<const C: usize>(row: &[u8], columns: &[Option<Tap>], out: &mut [f32]) {
-    for (tap, out) in columns.iter().zip(out.chunks_exact_mut(C)) {
-        let mut acc = [0.0f32; C];
+/// One row of RGBA pixels shrunk (or stretched) along its length: each output pixel (four floats,
+/// RGBA) the weighted sum of the pixels its tap covers; zeros where the tap is padding. The first
+/// pass of both [`letterbox_input`] and [`resize_rgba`].
+fn shrink_row(row: &[u8], columns: &[Option<Tap>], out: &mut [f32]) {
+    for (tap, out) in columns.iter().zip(out.chunks_exact_mut(4)) {
+        let mut acc = F4::splat(0.0);
         if let Some(tap) = tap {
-            for (px, weight) in row[tap.start * 4..].chunks_exact(4).zip(&tap.weights) {
-                for c in 0..C {
-                    acc[c] += px[c] as f32 * weight;
-                }
+            for (px, &weight) in row[tap.start * 4..].chunks_exact(4).zip(&tap.weights) {
+                acc = acc.mul_add(F4::from_bytes(px), F4::splat(weight));
             }
         }
-        out.copy_from_slice(&acc);
+        acc.store(out);
     }
 }
 

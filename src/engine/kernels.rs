@@ -191,6 +191,16 @@ mod f4 {
             // SAFETY: `s` is 16 readable bytes; wasm loads need no alignment.
             F4(unsafe { v128_load(s.as_ptr().cast::<v128>()) })
         }
+        /// The first 4 bytes of `px` (an RGBA pixel) as floats from 0 to 255.
+        #[inline(always)]
+        pub fn from_bytes(px: &[u8]) -> F4 {
+            let px: &[u8; 4] = px[..4].try_into().unwrap_or(&[0; 4]);
+            // SAFETY: `px` is 4 readable bytes; wasm loads need no alignment.
+            let v = unsafe { v128_load32_zero(px.as_ptr().cast::<u32>()) };
+            F4(f32x4_convert_u32x4(u32x4_extend_low_u16x8(
+                u16x8_extend_low_u8x16(v),
+            )))
+        }
         #[inline(always)]
         pub fn store(self, d: &mut [f32]) {
             let d: &mut [f32; 4] = (&mut d[..4]).try_into().unwrap_or_else(|_| unreachable!());
@@ -249,6 +259,11 @@ mod f4 {
         pub fn load(s: &[f32]) -> F4 {
             let s: &[f32; 4] = s[..4].try_into().unwrap_or(&[0.0; 4]);
             F4(*s)
+        }
+        #[inline(always)]
+        pub fn from_bytes(px: &[u8]) -> F4 {
+            let px: &[u8; 4] = px[..4].try_into().unwrap_or(&[0; 4]);
+            F4(px.map(f32::from))
         }
         #[inline(always)]
         pub fn store(self, d: &mut [f32]) {
@@ -848,6 +863,21 @@ mod tests {
         assert_eq!(a.len(), b.len());
         for (i, (x, y)) in a.iter().zip(b).enumerate() {
             assert!((x - y).abs() < 1e-4, "at {i}: {x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn bytes_become_floats_lane_by_lane_from_an_unaligned_start() {
+        // The SIMD build widens four bytes in one go: every value, in order, from any offset.
+        let bytes: Vec<u8> = (0..=255).chain([255, 0, 128, 1]).collect();
+        for start in [0, 1, 3, 127, 252, 256] {
+            let mut out = [0.0f32; 4];
+            F4::from_bytes(&bytes[start..]).store(&mut out);
+            let want: Vec<f32> = bytes[start..start + 4]
+                .iter()
+                .map(|&b| f32::from(b))
+                .collect();
+            assert_eq!(out.to_vec(), want, "from byte {start}");
         }
     }
 
