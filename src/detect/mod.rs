@@ -217,21 +217,11 @@ pub fn letterbox_input(frame: Frame<'_>, size: usize, input: &mut Vec<f32>) -> L
     let columns = area_taps(w, size, lb.scale, lb.pad_x);
     let rows = area_taps(h, size, lb.scale, lb.pad_y);
     let mut shrunk = ShrunkRows::new(frame, &columns);
-    // One model row at a time: the source rows its tap covers, each shrunk to the model's width
-    // (RGBA, four floats a pixel), summed by weight, then scaled to [-1, 1] (RGB).
+    // One model row at a time (RGBA, four floats a pixel), scaled to [-1, 1] (RGB).
     let mut acc = vec![0.0f32; size * 4];
     for (oy, tap) in rows.iter().enumerate() {
         let Some(tap) = tap else { continue };
-        acc.fill(0.0);
-        for (k, &weight) in tap.weights.iter().enumerate() {
-            let weight = F4::splat(weight);
-            for (a, s) in acc
-                .chunks_exact_mut(4)
-                .zip(shrunk.row(tap.start + k).chunks_exact(4))
-            {
-                F4::load(a).mul_add(F4::load(s), weight).store(a);
-            }
-        }
+        shrunk.sum(tap, &mut acc);
         let out = &mut input[oy * size * 3..(oy + 1) * size * 3];
         for ((o, a), column) in out
             .chunks_exact_mut(3)
@@ -248,9 +238,9 @@ pub fn letterbox_input(frame: Frame<'_>, size: usize, input: &mut Vec<f32>) -> L
     lb
 }
 
-/// The first pass of [`letterbox_input`]: source rows shrunk to the model's width, each computed
-/// once though neighbouring model rows share a source row (the two latest are kept; taps move down
-/// the frame), with no buffer the size of the frame.
+/// Source rows shrunk to the output's width, for [`letterbox_input`] and [`resize_rgba`]: each
+/// computed once though neighbouring output rows share a source row (the two latest are kept; taps
+/// move down the frame), with no buffer the size of the frame.
 struct ShrunkRows<'a> {
     frame: Frame<'a>,
     columns: &'a [Option<Tap>],
@@ -267,6 +257,20 @@ impl<'a> ShrunkRows<'a> {
             columns,
             kept: [row(), row()],
             older: 0,
+        }
+    }
+
+    /// One output row: the source rows `tap` covers, shrunk and summed by weight, into `acc`.
+    fn sum(&mut self, tap: &Tap, acc: &mut [f32]) {
+        acc.fill(0.0);
+        for (k, &weight) in tap.weights.iter().enumerate() {
+            let weight = F4::splat(weight);
+            for (a, s) in acc
+                .chunks_exact_mut(4)
+                .zip(self.row(tap.start + k).chunks_exact(4))
+            {
+                F4::load(a).mul_add(F4::load(s), weight).store(a);
+            }
         }
     }
 
@@ -303,26 +307,18 @@ pub fn preview(frame: Frame<'_>, max_side: u32) -> Result<(Vec<u8>, u32, u32)> {
 }
 
 /// `frame` resized to `width`×`height` RGBA pixels with the same area averaging as [`letterbox_input`].
-/// Works one output row at a time, so a 50-megapixel photo needs only a row of scratch space.
+/// Works one output row at a time, so a 50-megapixel photo needs only a few rows of scratch space.
 pub fn resize_rgba(frame: Frame<'_>, width: u32, height: u32) -> Vec<u8> {
     let (w, h) = (frame.width() as usize, frame.height() as usize);
     let (ow, oh) = (width.max(1) as usize, height.max(1) as usize);
     let columns = area_taps(w, ow, ow as f32 / w as f32, 0.0);
     let rows = area_taps(h, oh, oh as f32 / h as f32, 0.0);
-    let src = frame.data();
     let mut out = vec![0u8; ow * oh * 4];
-    let mut shrunk = vec![0.0f32; ow * 4];
+    let mut shrunk = ShrunkRows::new(frame, &columns);
     let mut acc = vec![0.0f32; ow * 4];
     for (oy, row_tap) in rows.iter().enumerate() {
         let Some(row_tap) = row_tap else { continue };
-        acc.iter_mut().for_each(|v| *v = 0.0);
-        for (k, row_weight) in row_tap.weights.iter().enumerate() {
-            let y = row_tap.start + k;
-            shrink_row(&src[y * w * 4..(y + 1) * w * 4], &columns, &mut shrunk);
-            for (a, s) in acc.iter_mut().zip(&shrunk) {
-                *a += s * row_weight;
-            }
-        }
+        shrunk.sum(row_tap, &mut acc);
         for (o, a) in out[oy * ow * 4..(oy + 1) * ow * 4].iter_mut().zip(&acc) {
             *o = a.round().clamp(0.0, 255.0) as u8;
         }

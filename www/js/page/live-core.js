@@ -48,7 +48,7 @@ export async function loadDetector(bridge, args, { onprogress = null } = {}) {
     compileWasm().catch(() => null),
     download(LIVE_MODELS[args.model] ?? LIVE_MODELS.short, onprogress),
   ]);
-  const load = (extra) => bridge.call(LIVE_OPS.load, { ...args, ...extra }, { onprogress });
+  const load = (extra) => bridge.call(LIVE_OPS.load, { ...args, ...extra });
   if (!module) return load({ bytes });
   try {
     return await load({ module, bytes });
