@@ -2,7 +2,7 @@
 // the fully blurred frame shown whenever covered pixels are not ready (fail closed), and one frame's
 // trip to the worker with a watchdog that replaces a worker which stops answering.
 
-import { LIVE_MODELS, LIVE_OPS } from "../shared/protocol.js";
+import { BLAZEFACE_MODELS, LIVE_OPS } from "../shared/protocol.js";
 import { download } from "../shared/download.js";
 import { compileWasm } from "../shared/wasm-build.js";
 
@@ -46,7 +46,7 @@ export async function loadDetector(bridge, args, { onprogress = null } = {}) {
   bridge.start();
   const [module, bytes] = await Promise.all([
     compileWasm().catch(() => null),
-    download(LIVE_MODELS[args.model] ?? LIVE_MODELS.short, onprogress),
+    download(BLAZEFACE_MODELS[args.model] ?? BLAZEFACE_MODELS.short, onprogress),
   ]);
   const load = (extra) => bridge.call(LIVE_OPS.load, { ...args, ...extra });
   if (!module) return load({ bytes });

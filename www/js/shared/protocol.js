@@ -13,8 +13,8 @@ export const LIVE_DEFAULTS = Object.freeze({ threshold: 0.6, overlap: 0.3, style
 /** The photo page's starting settings. */
 export const PHOTO_DEFAULTS = Object.freeze({ threshold: 0.75, style: "solid", shape: "ellipse", maskScale: 1.3 });
 
-/** The live views' detectors, by the name a load asks for. */
-export const LIVE_MODELS = Object.freeze({
+/** BlazeFace's two models, by the name a live load asks for; the photo and video workers use full. */
+export const BLAZEFACE_MODELS = Object.freeze({
   short: new URL("../../models/face_detection_front_128x128.onnx", import.meta.url),
   full: new URL("../../models/face_detection_back_256x256.onnx", import.meta.url),
 });

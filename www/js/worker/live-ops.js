@@ -3,7 +3,7 @@
 // ImageBitmaps and returned as pixels — covered when asked — with the faces found.
 import { loadWasm } from "./unseen-wasm.js";
 import { download } from "../shared/download.js";
-import { LIVE_MODELS } from "../shared/protocol.js";
+import { BLAZEFACE_MODELS } from "../shared/protocol.js";
 
 /** The wasm package's exports, once the first load has brought it. */
 let LiveSession;
@@ -29,7 +29,7 @@ export const ops = {
     let wasm;
     // The model downloads while the wasm compiles, unless the page brought both (live-core.js).
     const downloading = given instanceof Uint8Array ? Promise.resolve(given)
-      : download(LIVE_MODELS[model] ?? LIVE_MODELS.short, (progress) => postMessage({ id, progress }));
+      : download(BLAZEFACE_MODELS[model] ?? BLAZEFACE_MODELS.short, (progress) => postMessage({ id, progress }));
     downloading.catch(() => {});
     wasmExports = await loadWasm(module);
     ({ LiveSession, instance: wasm } = wasmExports);

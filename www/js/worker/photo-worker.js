@@ -5,15 +5,14 @@
 import { loadWasm } from "./unseen-wasm.js";
 import { download } from "../shared/download.js";
 import { serveOps } from "./serve-ops.js";
+import { BLAZEFACE_MODELS } from "../shared/protocol.js";
 // The modules those import, named here too so that all are fetched at once (see tests/pages/module-graph.test.mjs).
-import "../shared/protocol.js";
 import "../shared/wasm-build.js";
 import "../../pkg/unseen.js";
 
 /** The wasm package's exports, once the first load has brought them. */
 let FaceDetector, Photo, metadataOf, redact;
 
-const MODEL = new URL("../../models/face_detection_back_256x256.onnx", import.meta.url);
 /** The second detector, for the small faces of crowds and group thumbnails; fetched with the first
  * photo (never on the live page's first visit), then kept by the service worker for offline use. */
 const PHOTO_MODEL = new URL("../../models/retinaface_mnet025.onnx", import.meta.url);
@@ -38,7 +37,7 @@ const ops = {
   async load(_args, id) {
     ({ FaceDetector, Photo, metadataOf, redact } = await loadWasm());
     if (!detector) {
-      const bytes = await download(MODEL, (progress) => postMessage({ id, progress }));
+      const bytes = await download(BLAZEFACE_MODELS.full, (progress) => postMessage({ id, progress }));
       detector = new FaceDetector(bytes, FLOOR, OVERLAP);
     }
     if (!smallFaces) {

@@ -5,12 +5,11 @@
 import { loadWasm } from "./unseen-wasm.js";
 import { download } from "../shared/download.js";
 import { serveOps } from "./serve-ops.js";
+import { BLAZEFACE_MODELS } from "../shared/protocol.js";
 // The modules those import, named here too so that all are fetched at once (see tests/pages/module-graph.test.mjs).
-import "../shared/protocol.js";
 import "../shared/wasm-build.js";
 import "../../pkg/unseen.js";
 
-const FULL_RANGE = new URL("../../models/face_detection_back_256x256.onnx", import.meta.url);
 const RETINAFACE = new URL("../../models/retinaface_mnet025.onnx", import.meta.url);
 
 let wasm = null;
@@ -23,7 +22,7 @@ const ops = {
     wasm ??= await loadWasm();
     if (!finder) {
       const progress = (p) => postMessage({ id, progress: p });
-      const [full, retina] = [await download(FULL_RANGE, progress), await download(RETINAFACE, progress)];
+      const [full, retina] = [await download(BLAZEFACE_MODELS.full, progress), await download(RETINAFACE, progress)];
       finder = new wasm.VideoFinder(full, retina);
     }
     return true;
