@@ -19,6 +19,11 @@ export const BLAZEFACE_MODELS = Object.freeze({
   full: new URL("../../models/face_detection_back_256x256.onnx", import.meta.url),
 });
 
+/** The second detector, RetinaFace MobileNet-0.25, for small faces: the photo and video workers run
+ *  it with full-range BlazeFace, and protect mode takes a second look with it at faces cut by the
+ *  frame's edge. Never fetched on the live page's first visit; the service worker keeps it once used. */
+export const RETINAFACE_MODEL = new URL("../../models/retinaface_mnet025.onnx", import.meta.url);
+
 /** The requests a live worker (worker/worker.js, worker/watchlist-worker.js) answers, by name. */
 export const LIVE_OPS = Object.freeze({
   /** Load a detector: { model, threshold, overlap, style, shape, maskScale } → { inputSize }; the

@@ -3,16 +3,13 @@
 // ImageBitmaps and returned as pixels — covered when asked — with the faces found.
 import { loadWasm } from "./unseen-wasm.js";
 import { download } from "../shared/download.js";
-import { BLAZEFACE_MODELS } from "../shared/protocol.js";
+import { BLAZEFACE_MODELS, RETINAFACE_MODEL } from "../shared/protocol.js";
 
 /** The wasm package's exports, once the first load has brought it. */
 let LiveSession;
 /** The wasm package's other exports (the watchlist worker's faceprint network). */
 export let wasmExports = null;
 
-/** Protect mode's second detector (the photo page's), for faces cut by the frame's edge: fetched the
- *  first time protect is on, and cached by the service worker from then on. */
-const SECOND_LOOK = new URL("../../models/retinaface_mnet025.onnx", import.meta.url);
 /** Frames are processed with their long side at most this many pixels. */
 const MAX_SIDE = 960;
 
@@ -74,7 +71,7 @@ export function protectNotReady(protect, bitmap) {
     secondLookError = null;
     throw new Error(`Protect mode's second face detector could not be loaded (${e.message}), so the view stays blurred. It will be tried again.`);
   }
-  secondLookLoading ??= download(SECOND_LOOK).then((b) => {
+  secondLookLoading ??= download(RETINAFACE_MODEL).then((b) => {
     session?.setSecondLook(b);
     secondLookBytes = b;
   }).catch((e) => { secondLookError = e; }).finally(() => { secondLookLoading = null; });

@@ -5,7 +5,7 @@
 import { loadWasm } from "./unseen-wasm.js";
 import { download } from "../shared/download.js";
 import { serveOps } from "./serve-ops.js";
-import { BLAZEFACE_MODELS } from "../shared/protocol.js";
+import { BLAZEFACE_MODELS, RETINAFACE_MODEL } from "../shared/protocol.js";
 // The modules those import, named here too so that all are fetched at once (see tests/pages/module-graph.test.mjs).
 import "../shared/wasm-build.js";
 import "../../pkg/unseen.js";
@@ -13,9 +13,6 @@ import "../../pkg/unseen.js";
 /** The wasm package's exports, once the first load has brought them. */
 let FaceDetector, Photo, metadataOf, redact;
 
-/** The second detector, for the small faces of crowds and group thumbnails; fetched with the first
- * photo (never on the live page's first visit), then kept by the service worker for offline use. */
-const PHOTO_MODEL = new URL("../../models/retinaface_mnet025.onnx", import.meta.url);
 /** Faces are searched down to this score, so the page's threshold slider works without a new search. */
 const FLOOR = 0.5;
 const OVERLAP = 0.3;
@@ -44,7 +41,7 @@ const ops = {
       // Offline before any photo was opened online, the second detector is not cached yet: photos
       // are still searched, by BlazeFace alone, and the page says what that misses.
       try {
-        detector.setPhotoModel(await download(PHOTO_MODEL, (progress) => postMessage({ id, progress })));
+        detector.setPhotoModel(await download(RETINAFACE_MODEL, (progress) => postMessage({ id, progress })));
         smallFaces = true;
       } catch {
         smallFaces = false;

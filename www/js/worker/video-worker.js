@@ -5,12 +5,10 @@
 import { loadWasm } from "./unseen-wasm.js";
 import { download } from "../shared/download.js";
 import { serveOps } from "./serve-ops.js";
-import { BLAZEFACE_MODELS } from "../shared/protocol.js";
+import { BLAZEFACE_MODELS, RETINAFACE_MODEL } from "../shared/protocol.js";
 // The modules those import, named here too so that all are fetched at once (see tests/pages/module-graph.test.mjs).
 import "../shared/wasm-build.js";
 import "../../pkg/unseen.js";
-
-const RETINAFACE = new URL("../../models/retinaface_mnet025.onnx", import.meta.url);
 
 let wasm = null;
 let finder = null;
@@ -22,7 +20,7 @@ const ops = {
     wasm ??= await loadWasm();
     if (!finder) {
       const progress = (p) => postMessage({ id, progress: p });
-      const [full, retina] = [await download(BLAZEFACE_MODELS.full, progress), await download(RETINAFACE, progress)];
+      const [full, retina] = [await download(BLAZEFACE_MODELS.full, progress), await download(RETINAFACE_MODEL, progress)];
       finder = new wasm.VideoFinder(full, retina);
     }
     return true;
