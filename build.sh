@@ -139,6 +139,9 @@ case "${1:-build}" in
     build
     say "lints (cargo clippy, warnings are errors)"
     cargo clippy --release --all-targets --quiet -- -D warnings
+    # The WebAssembly boundary (src/wasm/) is only built for wasm32, in both of the site's builds.
+    cargo clippy --release --lib --target wasm32-unknown-unknown --quiet -- -D warnings
+    cargo clippy --release --lib --target wasm32-unknown-unknown --no-default-features --quiet -- -D warnings
     say "Rust tests"
     cargo test --release
     wasm_unit_tests

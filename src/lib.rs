@@ -13,7 +13,7 @@
 //! - [`video`]: a video file in two passes, detect then cover, with tracks that look both ways;
 //! - [`geometry`], [`frame`], [`error`]: the types they share.
 //!
-//! `wasm.rs` is the only file that speaks wasm-bindgen; `bin/unseen.rs` is the CLI.
+//! `wasm/` is the only module that speaks wasm-bindgen; `bin/unseen/` is the CLI.
 
 pub mod detect;
 pub mod engine;

@@ -1,6 +1,6 @@
 // What the pages and the workers agree on, in one place: the face layout the wasm returns, the
 // settings a view starts from, and the live worker's requests. The numbers are the Rust core's
-// (src/wasm.rs: faceLength, liveDefaults, photoDefaults); a page has no wasm of its own to ask before
+// (src/wasm/mod.rs: faceLength, liveDefaults, photoDefaults); a page has no wasm of its own to ask before
 // its worker has loaded, so they are written here once, a worker refuses to run with a wasm whose
 // face layout differs, and tests/browser/wasm.test.mjs checks that every number agrees.
 
