@@ -40,20 +40,24 @@ build() {
   # Two builds of the module: plain SIMD (every browser we target), and with relaxed SIMD, whose
   # fused multiply-add the kernels use (about a third faster where it runs); the page picks by
   # feature detection (www/js/shared/wasm-build.js) and the service worker caches only the one it picks.
-  say "building the WebAssembly module (+simd128)"
-  cargo build --profile web --lib --target wasm32-unknown-unknown
-  wasm_package target/wasm32-unknown-unknown/web/unseen.wasm www/pkg
-  say "building the WebAssembly module (+simd128, +relaxed-simd)"
-  RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
-    cargo build --profile web --lib --target wasm32-unknown-unknown --target-dir target/relaxed
-  wasm_package target/relaxed/wasm32-unknown-unknown/web/unseen.wasm www/pkg-relaxed
-  # The two builds differ only in the kernels' instructions, so their JavaScript bindings are the
-  # same: the workers import www/pkg/unseen.js with their own modules and give it either module.
-  if [ -f www/pkg-relaxed/unseen.js ]; then
-    cmp -s www/pkg/unseen.js www/pkg-relaxed/unseen.js ||
-      die "the two WebAssembly builds have different JavaScript bindings; www/js/worker/unseen-wasm.js gives www/pkg/unseen.js either module"
-    rm -f www/pkg-relaxed/unseen.js www/pkg-relaxed/unseen.d.ts www/pkg-relaxed/unseen_bg.wasm.d.ts
-  fi
+  # Each comes whole (www/pkg*: the photo, video and watchlist pages) and live (www/pkg-live*: the
+  # live camera alone, without the image codecs and the photo and video pipelines; about a quarter
+  # of the bytes, so the page most visitors open first downloads and compiles that much less).
+  wasm_build "" www/pkg
+  wasm_build +relaxed-simd www/pkg-relaxed
+  wasm_build "" www/pkg-live --no-default-features
+  wasm_build +relaxed-simd www/pkg-live-relaxed --no-default-features
+  # The plain and relaxed builds differ only in the kernels' instructions, so their JavaScript
+  # bindings are the same: a worker imports www/pkg/unseen.js (or www/pkg-live/unseen.js) with its
+  # own modules and gives it either module.
+  local pkg
+  for pkg in www/pkg www/pkg-live; do
+    if [ -f "$pkg-relaxed/unseen.js" ]; then
+      cmp -s "$pkg/unseen.js" "$pkg-relaxed/unseen.js" ||
+        die "the two WebAssembly builds in $pkg and $pkg-relaxed have different JavaScript bindings; www/js/shared/wasm-build.js gives one set either module"
+      rm -f "$pkg-relaxed/unseen.js" "$pkg-relaxed/unseen.d.ts" "$pkg-relaxed/unseen_bg.wasm.d.ts"
+    fi
+  done
   mkdir -p www/models www/demo
   cp models/LICENSE-blazeface.txt models/LICENSE-retinaface.txt www/models/
   # The built-in demo picture: NASA's astronaut portrait (public domain), from the test photos.
@@ -95,6 +99,15 @@ wasm_unit_tests() { # the library's unit tests as WebAssembly in Node's V8, as t
       RUSTFLAGS="-C target-feature=$features" \
       cargo test --quiet --lib --target wasm32-wasip1 --target-dir "target/wasi${features//[+,]/-}"
   done
+}
+
+wasm_build() { # wasm_build [+relaxed-simd] DIR [cargo options]: one build of the module, packaged in DIR
+  local extra="$1" dir="$2"
+  shift 2
+  say "building the WebAssembly module for $dir (+simd128${extra:+, $extra})"
+  RUSTFLAGS="-C target-feature=+simd128${extra:+,$extra}" \
+    cargo build --profile web --lib --target wasm32-unknown-unknown --target-dir "target/${dir#www/}" "$@"
+  wasm_package "target/${dir#www/}/wasm32-unknown-unknown/web/unseen.wasm" "$dir"
 }
 
 wasm_package() { # wasm_package MODULE DIR: the JavaScript bindings and the optimised module in DIR

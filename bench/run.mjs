@@ -359,6 +359,7 @@ const results = {
   page_bytes: liveResult?.page_bytes,
   protect_mode_bytes: liveResult?.protect_mode_bytes,
   wasm_bytes: statSync(join(WWW, "pkg/unseen_bg.wasm")).size,
+  live_wasm_bytes: statSync(join(WWW, "pkg-live/unseen_bg.wasm")).size,
   foreign_requests: liveResult?.foreign_requests,
 };
 

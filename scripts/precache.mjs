@@ -9,10 +9,11 @@ import { join, relative } from "node:path";
 
 const root = process.argv[2] ?? new URL("../www", import.meta.url).pathname;
 const SKIP = new Set(["sw.js", "precache.js"]);
-/** The photo page's second detector: fetched when the first photo is opened; the video page and the
- *  watchlist page with its faceprint network, which a first visit to the live page does not need; and
- *  every language but English, fetched by those who read it. */
-const LAZY_FILES = new Set(["models/retinaface_mnet025.onnx", "video.html", "js/page/video.js", "js/worker/video-worker.js",
+/** The full wasm build (the photo, video and watchlist pages' code; the live page runs the live
+ *  build) and the photo page's second detector: fetched when a photo is first opened; the video page
+ *  and the watchlist page with its faceprint network, which a first visit to the live page does not
+ *  need; and every language but English, fetched by those who read it. */
+const LAZY_FILES = new Set(["pkg/unseen_bg.wasm", "pkg-relaxed/unseen_bg.wasm", "models/retinaface_mnet025.onnx", "video.html", "js/page/video.js", "js/worker/video-worker.js",
   "vendor/mediabunny.min.mjs", "vendor/LICENSE-mediabunny.txt",
   "watchlist.html", "js/page/watchlist.js", "js/page/watchlist-core.js", "js/worker/watchlist-worker.js",
   "models/dlib_face_recognition_resnet_model_v1.onnx", "models/LICENSE-dlib-faceprint.txt"]);

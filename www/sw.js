@@ -2,15 +2,19 @@
 // models — comes from a cache named after the build's content hash, so the site works with no
 // connection (a classroom with patchy wifi, airplane mode). A new build installs beside the old one
 // and waits; the page offers to reload into it. Only this site's own GET requests are answered.
-// The photo page's second detector and the video page (its code and Mediabunny) are not fetched at
-// install: each is kept the first time it is used (online), and from then on comes from the cache.
+// The photo, video and watchlist pages' wasm build, the photo page's second detector and the video
+// page (its code and Mediabunny) are not fetched at install: each is kept the first time it is used
+// (online), and from then on comes from the cache.
 importScripts("precache.js");
 const { version, files: all, lazy = [] } = self.UNSEEN_PRECACHE;
-// The same probe as js/shared/wasm-build.js: only the wasm build the workers will load is cached.
+// The same probe as js/shared/wasm-build.js: of each kind of wasm build (live, full), only the one
+// the workers will load is cached.
 const RELAXED_SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 28, 1, 26, 0,
   67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 253, 133, 2, 11]);
-const unused = WebAssembly.validate(RELAXED_SIMD_PROBE) ? "pkg/unseen_bg.wasm" : "pkg-relaxed/unseen_bg.wasm";
-const files = all.filter((f) => f !== unused);
+const unused = new Set(WebAssembly.validate(RELAXED_SIMD_PROBE)
+  ? ["pkg/unseen_bg.wasm", "pkg-live/unseen_bg.wasm"]
+  : ["pkg-relaxed/unseen_bg.wasm", "pkg-live-relaxed/unseen_bg.wasm"]);
+const files = all.filter((f) => !unused.has(f));
 const LAZY = new Set(lazy.map((f) => new URL(f, self.registration.scope).href));
 const CACHE = `unseen-${version}`;
 

@@ -1,6 +1,7 @@
-// Smoke test of the WebAssembly build as the site serves it: the module loads in headless Chromium,
-// both models load, the face in a real photo is found where the native build finds it, and the face
-// layout and defaults the pages hold (js/shared/protocol.js) are the Rust core's.
+// Smoke test of the WebAssembly builds as the site serves them: the modules load in headless Chromium,
+// both models load, the face in a real photo is found where the native build finds it, by the full
+// build (the photo page's) and by the live one (the live page's, which has no image codecs), and the
+// face layout and defaults the pages hold (js/shared/protocol.js) are the Rust core's in both.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -25,10 +26,19 @@ test("the served wasm finds the astronaut's face", async () => {
       }
       let error = null;
       try { wasm.decodeImage(new TextEncoder().encode("not an image")); } catch (e) { error = e.message; }
+      // The live build: the live session alone, run on the pixels the full build decoded.
+      const live = await import("./pkg-live/unseen.js");
+      await live.default();
+      const short = new Uint8Array(await (await fetch("models/face_detection_front_128x128.onnx")).arrayBuffer());
+      const session = new live.LiveSession(short, 0.6, 0.3);
+      let liveFaces = [];
+      for (let i = 0; i < 3; i++) liveFaces = Array.from(session.process(image.rgba.slice(), image.width, image.height, i * 33, false, 0));
+      out.live = { size: session.inputSize, faces: liveFaces };
       const protocol = await import("./js/shared/protocol.js");
       return {
         out, error,
         wasm: { faceLength: wasm.faceLength(), live: wasm.liveDefaults(), photo: wasm.photoDefaults() },
+        liveWasm: { faceLength: live.faceLength(), live: live.liveDefaults(), codecs: ["decodeImage", "Photo", "FaceDetector"].filter((n) => n in live) },
         page: { faceLength: protocol.FACE_LEN, live: { ...protocol.LIVE_DEFAULTS }, photo: { ...protocol.PHOTO_DEFAULTS } },
       };
     }, photo);
@@ -40,6 +50,9 @@ test("the served wasm finds the astronaut's face", async () => {
         assert.equal(result.page[view][name], value, `protocol.js's ${view} ${name}`);
       }
     }
+    assert.equal(result.liveWasm.faceLength, result.page.faceLength, "the live build's face layout");
+    assert.deepEqual(result.liveWasm.live, result.wasm.live, "the live build's defaults");
+    assert.deepEqual(result.liveWasm.codecs, [], "the live build leaves out the photo page's exports");
     for (const [name, { size, faces }] of Object.entries(result.out)) {
       assert.equal(faces.length, 17, `${name}: one face expected, got ${faces.length / 17}`);
       const [x, y, w, h, score] = faces;

@@ -39,7 +39,7 @@ const name = (f) => relative(WWW, f);
 
 test("the import walker finds static imports of both forms and follows them", () => {
   const found = [...graph(join(WWW, "js/worker/worker.js"))].map(name).sort();
-  // live-ops.js imports download.js and protocol.js; unseen-wasm.js imports wasm-build.js.
+  // live-ops.js imports download.js and protocol.js; unseen-wasm-live.js imports wasm-build.js.
   for (const f of ["js/worker/live-ops.js", "js/shared/download.js", "js/shared/protocol.js", "js/shared/wasm-build.js"]) assert.ok(found.includes(f), f);
 });
 

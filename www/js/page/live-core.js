@@ -39,13 +39,15 @@ export function missingFeature() {
 /** Load the live detector `args.model` in the worker behind `bridge` (LIVE_OPS.load's arguments).
  *  The worker is started first; while it fetches its script and modules (a round trip each), the
  *  page downloads and compiles the wasm and downloads the model, and then hands the worker both, so
- *  the worker only instantiates. A browser that cannot send a compiled module to a worker sends the
- *  model alone, and the worker compiles the wasm itself; so it does when the page's compile fails,
- *  and then says why. `onprogress({ loaded, total })` follows the model's download. */
-export async function loadDetector(bridge, args, { onprogress = null } = {}) {
+ *  the worker only instantiates. `wasm` names the build that worker runs (shared/wasm-build.js):
+ *  "live" for worker.js, "full" for the watchlist's worker. A browser that cannot send a compiled
+ *  module to a worker sends the model alone, and the worker compiles the wasm itself; so it does when
+ *  the page's compile fails, and then says why. `onprogress({ loaded, total })` follows the model's
+ *  download. */
+export async function loadDetector(bridge, args, { onprogress = null, wasm = "live" } = {}) {
   bridge.start();
   const [module, bytes] = await Promise.all([
-    compileWasm().catch(() => null),
+    compileWasm(wasm).catch(() => null),
     download(BLAZEFACE_MODELS[args.model] ?? BLAZEFACE_MODELS.short, onprogress),
   ]);
   const load = (extra) => bridge.call(LIVE_OPS.load, { ...args, ...extra });

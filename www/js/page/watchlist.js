@@ -42,7 +42,7 @@ async function loadModels(bridge) {
   if (missing) { await translated; throw new Error(tr(missing)); }
   $("loading").hidden = false;
   const progress = (p) => showDownload(strings, p);
-  return loadDetector(bridge, { ...LIVE_DEFAULTS, model: "full" }, { onprogress: progress })
+  return loadDetector(bridge, { ...LIVE_DEFAULTS, model: "full" }, { onprogress: progress, wasm: "full" })
     .then(() => bridge.call("loadFaceprints", {}, { onprogress: progress }))
     .catch(async (e) => { await translated; throw new Error(tr("watch.error.load", { reason: e.message })); })
     .finally(() => { $("loading").hidden = true; });

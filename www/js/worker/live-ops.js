@@ -1,9 +1,17 @@
 // The live camera's work in a worker, shared by the live page's worker (worker.js) and the watchlist
 // page's (watchlist-worker.js): the live session (detector, tracker, cover options), frames taken as
-// ImageBitmaps and returned as pixels — covered when asked — with the faces found.
-import { loadWasm } from "./unseen-wasm.js";
+// ImageBitmaps and returned as pixels — covered when asked — with the faces found. Each worker names
+// the wasm package it runs (useWasm): the live one, or the full one the watchlist needs.
 import { download } from "../shared/download.js";
 import { BLAZEFACE_MODELS, RETINAFACE_MODEL } from "../shared/protocol.js";
+
+/** The worker's wasm loader (shared/wasm-build.js: wasmLoader), given by useWasm. */
+let loadWasm = null;
+
+/** Run the wasm package that `loader` loads; a worker calls this once, before its first message. */
+export function useWasm(loader) {
+  loadWasm = loader;
+}
 
 /** The wasm package's exports, once the first load has brought it. */
 let LiveSession;

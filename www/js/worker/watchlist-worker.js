@@ -1,12 +1,12 @@
 // The watchlist page's worker: the live camera's session (live-ops.js: detection, tracking, protect
 // mode's covers) and the faceprint network. It keeps no faceprint between messages: each frame's are
 // returned to the page, which alone holds the watchlist, in memory.
-import { ops as live, liveSession, pixels, processPixels, protectNotReady, wasmExports } from "./live-ops.js";
+import { ops as live, liveSession, pixels, processPixels, protectNotReady, useWasm, wasmExports } from "./live-ops.js";
+import { loadWasm } from "./unseen-wasm.js";
 import { download } from "../shared/download.js";
 import { serveOps } from "./serve-ops.js";
 import { FACE_LEN } from "../shared/protocol.js";
 // The modules those import, named here too so that all are fetched at once (see tests/pages/module-graph.test.mjs).
-import "./unseen-wasm.js";
 import "../shared/wasm-build.js";
 import "../../pkg/unseen.js";
 
@@ -78,4 +78,5 @@ const ops = {
   },
 };
 
+useWasm(loadWasm);
 serveOps(ops, (args) => args?.bitmap?.close?.());
