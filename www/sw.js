@@ -42,7 +42,9 @@ self.addEventListener("fetch", (event) => {
     if (cached) return cached;
     const response = await fetch(request);
     const url = new URL(request.url);
-    if (response.ok && LAZY.has(url.origin + url.pathname)) await cache.put(request, response.clone());
+    // A file kept on first use is written to the cache beside the page's own read, not before it:
+    // the page gets the first bytes at once (the wasm compiles as it downloads).
+    if (response.ok && LAZY.has(url.origin + url.pathname)) event.waitUntil(cache.put(request, response.clone()).catch(() => {}));
     return response;
   })());
 });
